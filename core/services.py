@@ -1,0 +1,145 @@
+"""Services that write the movement's data. Each runs in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
+from .models import (
+    Initiative,
+    InitiativeStatus,
+    InitiativeStatusChange,
+    Unit,
+    User,
+    path_step,
+)
+
+
+def compute_tree_paths(
+    nodes: dict[int, int | None],
+) -> tuple[dict[int, str], dict[int, int], list[int]]:
+    """Paths and depths for ``{id: tree_parent_id}``; also the ids caught in a cycle.
+
+    Pure function, so importers can check a tree before they write it.
+    """
+    paths: dict[int, str] = {}
+    depths: dict[int, int] = {}
+    cyclic: list[int] = []
+    for start in nodes:
+        if start in paths:
+            continue
+        chain: list[int] = []
+        seen: set[int] = set()
+        node: int | None = start
+        while node is not None and node not in paths:
+            if node in seen:
+                cyclic.extend(chain[chain.index(node) :])
+                break
+            seen.add(node)
+            chain.append(node)
+            node = nodes.get(node)
+        else:
+            base = paths.get(node, "") if node is not None else ""
+            base_depth = depths.get(node, -1) if node is not None else -1
+            for offset, item in enumerate(reversed(chain)):
+                base = base + path_step(item)
+                paths[item] = base
+                depths[item] = base_depth + offset + 1
+            continue
+        # A cycle: give its members (and what hangs below them) no path.
+        for item in chain:
+            paths.setdefault(item, "")
+            depths.setdefault(item, 0)
+    return paths, depths, sorted(set(cyclic))
+
+
+@transaction.atomic
+def units_rebuild_paths() -> int:
+    """Recompute every unit's materialised path; returns how many rows changed."""
+    rows = list(Unit.objects.values_list("id", "parent_id", "successor_id", "path", "depth"))
+    nodes = {pk: (successor or parent) for pk, parent, successor, _p, _d in rows}
+    paths, depths, cyclic = compute_tree_paths(nodes)
+    if cyclic:
+        raise InvalidInput(_("The unit tree has a cycle."))
+    changed = [
+        Unit(id=pk, path=paths[pk], depth=depths[pk])
+        for pk, _parent, _succ, path, depth in rows
+        if paths[pk] != path or depths[pk] != depth
+    ]
+    Unit.objects.bulk_update(changed, ["path", "depth"], batch_size=2000)
+    return len(changed)
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    successor: Unit | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> Unit:
+    unit = Unit.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        successor=successor,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    tree_parent = successor or parent
+    unit.path = (tree_parent.path if tree_parent else "") + path_step(unit.pk)
+    unit.depth = (tree_parent.depth + 1) if tree_parent else 0
+    unit.save(update_fields=["path", "depth"])
+    return unit
+
+
+@transaction.atomic
+def unit_merge(*, unit: Unit, successor: Unit, valid_to: dt.date) -> Unit:
+    """Record that ``unit`` was merged into ``successor`` on ``valid_to``.
+
+    The unit and its subtree move under the successor, so the successor's board sees its
+    initiatives; the unit keeps its own name for the decisions issued under it.
+    """
+    if successor.is_in_subtree_of(unit):
+        raise InvalidInput(_("A unit cannot be merged into a unit below it."))
+    unit.successor = successor
+    unit.valid_to = valid_to
+    unit.save(update_fields=["successor", "valid_to"])
+    units_rebuild_paths()
+    unit.refresh_from_db()
+    return unit
+
+
+def initiative_record_status(
+    *,
+    initiative: Initiative,
+    to_status: str,
+    actor: User | None,
+    reason: str = "",
+    source: str = "",
+    at: dt.datetime | None = None,
+) -> InitiativeStatusChange:
+    """Set the status and append the history line. Callers check the transition first and
+    hold the transaction (and the row lock) around this call."""
+    from_status = initiative.status
+    if to_status not in InitiativeStatus.values:
+        raise InvalidInput(_("Unknown status: %(status)s") % {"status": to_status})
+    initiative.status = to_status
+    initiative.save(update_fields=["status", "updated_at"])
+    return InitiativeStatusChange.objects.create(
+        initiative=initiative,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        source=source,
+        at=at or timezone.now(),
+    )
