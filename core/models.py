@@ -482,6 +482,25 @@ class IssuingBody(models.Model):
     abbreviation = models.CharField(
         _("number suffix"), max_length=32, blank=True, help_text=_("E.g. UBND, HU, TU, BCĐ.")
     )
+    # What the documents of this body print (Decree 30/2020/NĐ-CP header and signature).
+    header = models.TextField(
+        _("header lines"),
+        blank=True,
+        help_text=_(
+            "The body's name as printed top left, one line each (ỦY BAN NHÂN DÂN / TỈNH CAO BẰNG)."
+        ),
+    )
+    place = models.CharField(
+        _("place name"),
+        max_length=128,
+        blank=True,
+        help_text=_("For the date line: Cao Bằng, ngày …"),
+    )
+    signing_authority = models.CharField(
+        _("signing authority"), max_length=128, blank=True, help_text=_("E.g. TM. ỦY BAN NHÂN DÂN")
+    )
+    signer_title = models.CharField(_("signer's title"), max_length=128, blank=True)
+    signer_name = models.CharField(_("signer's name"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("issuing body")
