@@ -403,7 +403,12 @@ class Initiative(models.Model):
         verbose_name_plural = _("initiatives")
         ordering = ["-registered_on", "-id"]
         indexes = [
-            models.Index(fields=["owner_unit", "status"], name="initiative_unit_status"),
+            # Covering on PostgreSQL (INCLUDE): a subtree roll-up reads only this index.
+            models.Index(
+                fields=["owner_unit", "status"],
+                include=["kind", "registered_on", "id"],
+                name="initiative_unit_status",
+            ),
             models.Index(fields=["registered_on"], name="initiative_registered_on"),
             models.Index(fields=["phase", "status"], name="initiative_phase_status"),
         ]

@@ -298,7 +298,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='initiative',
-            index=models.Index(fields=['owner_unit', 'status'], name='initiative_unit_status'),
+            index=models.Index(fields=['owner_unit', 'status'], include=['kind', 'registered_on', 'id'], name='initiative_unit_status'),
         ),
         migrations.AddIndex(
             model_name='initiative',

@@ -1,0 +1,163 @@
+"""Selectors: reads shared by views, the API, commands and reports.
+
+A module of plain functions; each takes keyword-only, typed arguments and only reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
+from .models import (
+    ENDED_STATUSES,
+    AwardType,
+    Commendation,
+    Field,
+    Initiative,
+    InitiativeKind,
+    InitiativeStatus,
+    Phase,
+    RecipientKind,
+    Unit,
+)
+
+
+def report_period(
+    *, phase: Phase | None = None, year: int | None = None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day a report covers: the year if given, else the phase, else
+    ``(None, None)`` (no bound). A year must lie inside the phase when both are given."""
+    if year is not None:
+        if phase is not None and not (phase.starts_on.year <= year <= phase.ends_on.year):
+            raise InvalidInput(
+                _("The year %(year)s does not lie in the phase %(phase)s.")
+                % {"year": year, "phase": phase.code}
+            )
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if phase is not None:
+        return phase.starts_on, phase.ends_on
+    return None, None
+
+
+def _count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count:
+    """Rows on or after ``start`` (all rows when there is no start)."""
+    if start is None:
+        return Count(column)
+    return Count(column, filter=Q(**{f"{lookup}__gte": start}))
+
+
+def movement_report(
+    *, unit: Unit, phase: Phase | None = None, year: int | None = None
+) -> dict[str, Any]:
+    """The roll-up of the movement for ``unit``'s whole subtree (a public, stable contract).
+
+    Initiatives are counted as of the end of the period (their current status): ``total``
+    those registered up to its end and not withdrawn or discontinued, ``new`` the same for
+    those registered inside it, ``by_status`` all of them, ended ones included. An initiative
+    counts once in each of its fields. Commendations are award events (lượt): with a phase
+    those recorded for it, with a year those decided in it, with both, both.
+
+    Four aggregate queries whatever the data size: initiatives by status and kind, the field
+    link table by field, the field catalogue, commendations by issuer, award and recipient.
+    """
+    if not unit.path:
+        # An empty path would make the prefix filter select the whole country.
+        raise InvalidInput(_("The unit %(code)s has no tree path.") % {"code": unit.code})
+    start, end = report_period(phase=phase, year=year)
+
+    # --- Initiatives: one GROUP BY status, kind over the subtree --------------------------
+    initiatives = Initiative.objects.filter(owner_unit__path__startswith=unit.path)
+    if end is not None:
+        initiatives = initiatives.filter(registered_on__lte=end)
+    rows = (
+        initiatives.order_by()
+        .values("status", "kind")
+        .annotate(n=Count("id"), new=_count_since(start, "registered_on"))
+    )
+    by_status = dict.fromkeys(InitiativeStatus.values, 0)
+    by_kind = dict.fromkeys(InitiativeKind.values, 0)
+    new_by_kind = dict.fromkeys(InitiativeKind.values, 0)
+    for row in rows:  # at most |statuses| x |kinds| rows
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["status"] in ENDED_STATUSES:
+            continue
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+        new_by_kind[row["kind"]] = new_by_kind.get(row["kind"], 0) + row["new"]
+
+    # --- Fields: one GROUP BY field over the M2M link table ---------------------------------
+    links = Initiative.fields.through.objects.filter(
+        initiative__owner_unit__path__startswith=unit.path
+    ).exclude(initiative__status__in=ENDED_STATUSES)
+    if end is not None:
+        links = links.filter(initiative__registered_on__lte=end)
+    field_counts = {
+        row["field_id"]: (row["n"], row["new"])
+        for row in links.order_by()
+        .values("field_id")
+        .annotate(
+            # Counting a column of the (initiative, field) unique index keeps the link
+            # table out of the heap (index-only scan) on PostgreSQL.
+            n=Count("initiative_id"),
+            new=_count_since(start, "initiative__registered_on", "initiative_id"),
+        )
+    }
+    by_field: dict[str, int] = {}
+    new_by_field: dict[str, int] = {}
+    for field_id, code, is_active in Field.objects.order_by("position", "code").values_list(
+        "id", "code", "is_active"
+    ):
+        n, new = field_counts.get(field_id, (0, 0))
+        if is_active or n:
+            by_field[code] = n
+            new_by_field[code] = new
+
+    # --- Commendations: one GROUP BY issuer, award, recipient kind --------------------------
+    commendations = Commendation.objects.filter(unit__path__startswith=unit.path)
+    if phase is not None:
+        commendations = commendations.filter(phase=phase)
+    if year is not None:
+        commendations = commendations.filter(
+            decision_date__gte=dt.date(year, 1, 1), decision_date__lte=dt.date(year, 12, 31)
+        )
+    by_award = dict.fromkeys(AwardType.values, 0)
+    by_recipient_kind = dict.fromkeys(RecipientKind.values, 0)
+    by_issuer: Counter[str] = Counter()
+    for row in (
+        commendations.order_by()
+        .values("issuer__name", "award", "recipient_kind")
+        .annotate(n=Count("id"))
+    ):
+        by_award[row["award"]] = by_award.get(row["award"], 0) + row["n"]
+        by_recipient_kind[row["recipient_kind"]] = (
+            by_recipient_kind.get(row["recipient_kind"], 0) + row["n"]
+        )
+        by_issuer[row["issuer__name"]] += row["n"]
+
+    return {
+        "unit": {"code": unit.code, "name": unit.name},
+        "phase": phase.code if phase is not None else None,
+        "year": year,
+        "initiatives": {
+            "total": sum(by_kind.values()),
+            "by_field": by_field,
+            "by_kind": by_kind,
+            "by_status": by_status,
+            "new": {
+                "total": sum(new_by_kind.values()),
+                "by_field": new_by_field,
+                "by_kind": new_by_kind,
+            },
+        },
+        "commendations": {
+            "total": sum(by_award.values()),
+            "by_award": by_award,
+            "by_recipient_kind": by_recipient_kind,
+            # Largest first, then by name, so the order is stable.
+            "by_issuer": dict(sorted(by_issuer.items(), key=lambda item: (-item[1], item[0]))),
+        },
+    }
