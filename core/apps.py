@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _seed_reference_data(sender, **kwargs):
+    # A flush (after a transactional test, say) empties the reference tables; put them back.
+    from .models import Field, Phase
+    from .reference_data import seed_reference_data
+
+    seed_reference_data(Field, Phase)
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Movement data")
+
+    def ready(self) -> None:
+        post_migrate.connect(_seed_reference_data, sender=self, dispatch_uid="core-reference-data")
