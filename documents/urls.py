@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Public: the QR code on a certificate opens this page.
+    path("verify/<str:code>/", views.verify, name="verify"),
+    path("verify/<str:code>", views.verify),
+    path("documents/decisions/<int:pk>/", views.decision_detail, name="decision"),
+    path("documents/decisions/<int:pk>/pdf", views.decision_pdf, name="decision-pdf"),
+    path("documents/decisions/<int:pk>/print", views.print_job_create, name="print-job-create"),
+    path("documents/print-jobs/<int:pk>/", views.print_job_detail, name="print-job"),
+    path("documents/print-jobs/<int:pk>/status", views.print_job_status, name="print-job-status"),
+    path(
+        "documents/print-jobs/<int:pk>/<str:kind>",
+        views.print_job_file,
+        name="print-job-file",
+    ),
+]

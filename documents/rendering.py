@@ -1,0 +1,189 @@
+"""PDF rendering of decisions and certificates with WeasyPrint.
+
+Everything printed comes from a JSON snapshot (``Decision.content``, ``Certificate.content``)
+written when the document was issued; the templates here only lay it out. Fonts and
+stylesheets are parsed once per process and shared by every render (sharing one
+``FontConfiguration`` saves about a third of a certificate's render time).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import re
+import threading
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/liberation2"
+# Debian 12's fonts-liberation (1.07) lacks Vietnamese letters; fonts-liberation2 has them.
+FONT_FILES = {
+    ("normal", "normal"): "LiberationSerif-Regular.ttf",
+    ("bold", "normal"): "LiberationSerif-Bold.ttf",
+    ("normal", "italic"): "LiberationSerif-Italic.ttf",
+    ("bold", "italic"): "LiberationSerif-BoldItalic.ttf",
+}
+# A family name no system font has, so fontconfig can never substitute a look-alike.
+FONT_FAMILY = "LiberationSerif DVK"
+STYLE_DIR = Path(__file__).resolve().parent / "pdf_styles"
+
+# WeasyPrint shares Pango/fontconfig state through the FontConfiguration: one render at a
+# time per process (threaded dev server, tests issuing from two threads).
+_render_lock = threading.RLock()
+
+_YEAR_RANGE = re.compile(r"\b(\d{4})\s*[-–]\s*(\d{4})\b")
+
+
+def vn_date(day: dt.date) -> str:
+    """``ngày 30 tháng 9 năm 2023``; Decree 30/2020 pads days below 10 and months 1 and 2."""
+    day_text = f"{day.day:02d}"
+    month_text = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day_text} tháng {month_text} năm {day.year}"
+
+
+def place_date_line(place: str, day: dt.date) -> str:
+    return f"{place}, {vn_date(day)}" if place else vn_date(day).capitalize()
+
+
+def keep_ranges(text: str) -> SafeString:
+    """Escape ``text`` and keep year ranges ("2016 - 2020") on one line.
+
+    Unicode line breaking allows a break after the hyphen even between non-breaking
+    spaces, and text extraction then loses the hyphen; ``white-space: nowrap`` holds.
+    """
+    escaped = str(conditional_escape(text))
+    return mark_safe(_YEAR_RANGE.sub(r'<span class="nw">\1 - \2</span>', escaped))
+
+
+def font_dir() -> Path:
+    return Path(getattr(settings, "DOCUMENTS_FONT_DIR", DEFAULT_FONT_DIR))
+
+
+def font_face_css() -> str:
+    directory = font_dir()
+    missing = [name for name in FONT_FILES.values() if not (directory / name).is_file()]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Font files missing in {directory}: {', '.join(missing)}. "
+            "Install Debian's fonts-liberation2 (fonts-liberation 1.07 lacks Vietnamese "
+            "letters) or set DOCUMENTS_FONT_DIR."
+        )
+    rules = []
+    for (weight, style), name in FONT_FILES.items():
+        rules.append(
+            f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
+            f'font-style: {style}; src: url("{(directory / name).as_uri()}"); }}'
+        )
+    return "\n".join(rules)
+
+
+@cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@cache
+def _stylesheets(name: str) -> tuple:
+    """The parsed @font-face rules and the named stylesheet, once per process."""
+    from weasyprint import CSS
+
+    config = _font_config()
+    fonts = CSS(string=font_face_css(), font_config=config)
+    sheet = CSS(filename=str(STYLE_DIR / f"{name}.css"), font_config=config)
+    return (fonts, sheet)
+
+
+def reset_caches() -> None:
+    """Forget parsed fonts and stylesheets (after a setting or a stylesheet changed)."""
+    _font_config.cache_clear()
+    _stylesheets.cache_clear()
+
+
+# Drop the shared FontConfiguration while its C libraries are still loaded.
+atexit.register(reset_caches)
+
+
+def _document(html: str, style: str):
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(STYLE_DIR)).render(
+        stylesheets=list(_stylesheets(style)), font_config=_font_config()
+    )
+
+
+def _pdf_options() -> dict:
+    # Fixed metadata (no creation time) so the same snapshot gives the same bytes.
+    return {"pdf_identifier": b"dvk-documents", "custom_metadata": False}
+
+
+# --- Decisions ------------------------------------------------------------------------------
+
+
+def render_decision_pdf(content: dict) -> bytes:
+    """The PDF of a decision, from its snapshot alone."""
+    html = render_to_string("documents/pdf/decision.html", {"c": content})
+    with _render_lock:
+        document = _document(html, "decision")
+        return document.write_pdf(**_pdf_options())
+
+
+# --- Certificates ---------------------------------------------------------------------------
+
+
+def qr_png_data_uri(url: str) -> str:
+    """The QR code as a one-pixel-per-module PNG; the stylesheet scales it without smoothing.
+
+    A PNG costs WeasyPrint far less than an SVG path of the same code.
+    """
+    import segno
+
+    return segno.make(url, error="m").png_data_uri(scale=1, border=0)
+
+
+def verify_url(code: str) -> str:
+    from django.urls import reverse
+
+    base = str(getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    return base + reverse("documents:verify", kwargs={"code": code})
+
+
+def certificate_qr(code: str) -> dict:
+    """The QR code of a certificate, kept in its snapshot: encoding it (choosing the best
+    mask) is a sixth of a certificate's render time, and it only changes with the URL."""
+    url = verify_url(code)
+    return {"qr_url": url, "qr_png": qr_png_data_uri(url)}
+
+
+def _certificate_items(certificates: list[tuple[dict, str]]) -> list[dict]:
+    items = []
+    for content, code in certificates:
+        url = verify_url(code)
+        qr = content.get("qr_png") if content.get("qr_url") == url else None
+        items.append({"c": content, "qr": qr or qr_png_data_uri(url), "url": url})
+    return items
+
+
+def render_certificates(certificates: list[tuple[dict, str]]):
+    """One WeasyPrint document, one landscape page per ``(content, verification code)``."""
+    html = render_to_string(
+        "documents/pdf/certificates.html", {"items": _certificate_items(certificates)}
+    )
+    with _render_lock:
+        return _document(html, "certificate")
+
+
+def write_pdf(document) -> bytes:
+    with _render_lock:
+        return document.write_pdf(**_pdf_options())
+
+
+def render_certificates_pdf(certificates: list[tuple[dict, str]]) -> bytes:
+    return write_pdf(render_certificates(certificates))

@@ -1,0 +1,959 @@
+"""Services that write decisions, certificates and print jobs. Each runs in one transaction.
+
+The lifecycle (workflows/) calls these: ``decision_issue`` when a board's recognition or a
+body's commendation is decided, ``certificates_issue`` for the certificates of a
+commendation decision, ``print_job_start`` when a clerk prints them for a conference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import secrets
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput, NotAllowed, WrongState
+from core.models import (
+    AwardType,
+    Commendation,
+    Field,
+    Initiative,
+    InitiativeKind,
+    IssuerKind,
+    IssuingBody,
+    Phase,
+    RecipientKind,
+    Unit,
+    UnitKind,
+    User,
+)
+
+from . import rendering, selectors
+from .models import (
+    Certificate,
+    CertificateAction,
+    CertificateEvent,
+    CertificateStatus,
+    Decision,
+    DecisionEntry,
+    DecisionKind,
+    DecisionStatus,
+    DocumentCounter,
+    DocumentSeries,
+    PrintChunk,
+    PrintJob,
+    PrintJobStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+NATION_STATE = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+NATION_PARTY = ["ĐẢNG CỘNG SẢN VIỆT NAM"]
+# Awards that come with a printed certificate, and the certificate's title and register code.
+CERTIFICATE_AWARDS = {
+    AwardType.CERTIFICATE_OF_MERIT: ("GIẤY KHEN", "GK", "Giấy khen"),
+    AwardType.COMMENDATION_CERTIFICATE: ("BẰNG KHEN", "BK", "Bằng khen"),
+}
+AWARD_IN_TEXT = {
+    AwardType.PRAISE: "Biểu dương",
+    AwardType.CERTIFICATE_OF_MERIT: "Giấy khen",
+    AwardType.COMMENDATION_CERTIFICATE: "Bằng khen",
+}
+PRINT_CHUNK_SIZE = 50
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    """One row of a decision: an initiative to recognise, or a recipient to commend.
+
+    ``recipient_name`` defaults to the unit's name for a collective; a person's name is
+    required for an individual. ``award`` is required in a commendation decision.
+    """
+
+    unit: Unit
+    recipient_kind: str = RecipientKind.COLLECTIVE
+    recipient_name: str = ""
+    recipient_title: str = ""
+    initiative: Initiative | None = None
+    award: str = ""
+    citation: str = ""
+    phase: Phase | None = None
+
+    @classmethod
+    def for_initiative(cls, initiative: Initiative, **kwargs) -> EntryInput:
+        """The entry for an initiative's owner (its unit, or the person who runs it)."""
+        individual = initiative.kind == InitiativeKind.INDIVIDUAL
+        defaults = {
+            "unit": initiative.owner_unit,
+            "recipient_kind": RecipientKind.INDIVIDUAL if individual else RecipientKind.COLLECTIVE,
+            "recipient_name": initiative.owner_name if individual else "",
+            "initiative": initiative,
+            "phase": initiative.phase,
+        }
+        defaults.update(kwargs)
+        return cls(**defaults)
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _check_actor(actor: User | None, issuer: IssuingBody) -> None:
+    if not selectors.user_can_manage_issuer(actor, issuer):
+        raise NotAllowed(_("You may not issue or print documents of this issuing body."))
+
+
+def _is_party(issuer: IssuingBody) -> bool:
+    return issuer.kind == IssuerKind.PARTY_COMMITTEE
+
+
+def number_suffix(issuer: IssuingBody) -> str:
+    """The issuer's abbreviation in numbers (UBND, HU, TU, BCĐ).
+
+    Configured on the issuing body; without it, guessed from its kind (and, for a party
+    committee, from its unit's level).
+    """
+    if issuer.abbreviation.strip():
+        return issuer.abbreviation.strip()
+    if issuer.kind == IssuerKind.PEOPLE_COMMITTEE:
+        return "UBND"
+    if issuer.kind == IssuerKind.STEERING_BOARD:
+        return "BCĐ"
+    if issuer.kind == IssuerKind.PARTY_COMMITTEE and issuer.unit is not None:
+        return {UnitKind.PROVINCE: "TU", UnitKind.DISTRICT: "HU"}.get(issuer.unit.kind, "ĐU")
+    raise InvalidInput(
+        _("Set the number suffix of the issuing body %(name)s.") % {"name": issuer.name}
+    )
+
+
+def decision_number(issuer: IssuingBody, sequence: int) -> str:
+    """``12/QĐ-UBND`` (Decree 30/2020); ``12-QĐ/HU`` for a party body."""
+    suffix = number_suffix(issuer)
+    return f"{sequence}-QĐ/{suffix}" if _is_party(issuer) else f"{sequence}/QĐ-{suffix}"
+
+
+def register_number(issuer: IssuingBody, sequence: int, award: str) -> str:
+    """``125/GK-UBND`` for a Giấy khen, ``125/BK-UBND`` for a Bằng khen."""
+    code = CERTIFICATE_AWARDS[award][1]
+    suffix = number_suffix(issuer)
+    return f"{sequence}-{code}/{suffix}" if _is_party(issuer) else f"{sequence}/{code}-{suffix}"
+
+
+def _take_numbers(*, issuer: IssuingBody, series: str, year: int, count: int = 1) -> int:
+    """Reserve ``count`` consecutive numbers; returns the first. Call inside a transaction.
+
+    The counter row is locked until the transaction ends, so concurrent issuers wait and
+    numbers are never given twice or skipped by a rolled-back issue.
+    """
+    counter, _created = DocumentCounter.objects.select_for_update().get_or_create(
+        issuer=issuer, series=series, year=year
+    )
+    first = counter.last_sequence + 1
+    counter.last_sequence += count
+    counter.save(update_fields=["last_sequence"])
+    return first
+
+
+def _header_lines(issuer: IssuingBody) -> list[str]:
+    lines = [line.strip() for line in issuer.header.splitlines() if line.strip()]
+    return lines or [issuer.name.upper()]
+
+
+def _signer_defaults(issuer: IssuingBody) -> tuple[str, str]:
+    if _is_party(issuer):
+        return "T/M BAN THƯỜNG VỤ", "BÍ THƯ"
+    if issuer.kind == IssuerKind.STEERING_BOARD:
+        return "", "TRƯỞNG BAN"
+    return "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"
+
+
+def _authority_line(issuer: IssuingBody, header: list[str], signing_authority: str) -> str:
+    """Who decides, printed above the legal bases."""
+    joined = " ".join(header)
+    if _is_party(issuer):
+        return f"BAN THƯỜNG VỤ {header[-1]}"
+    if issuer.kind == IssuerKind.PEOPLE_COMMITTEE and not signing_authority.startswith("TM."):
+        # A decision signed "KT. CHỦ TỊCH" or by the chair alone is the chair's decision.
+        return f"CHỦ TỊCH {joined}"
+    return joined
+
+
+def _awarding_line(issuer: IssuingBody, header: list[str]) -> str:
+    """Who gives a certificate: the chair of a People's Committee, a party standing board."""
+    if _is_party(issuer):
+        return f"BAN THƯỜNG VỤ {header[-1]}"
+    if issuer.kind == IssuerKind.PEOPLE_COMMITTEE:
+        return f"CHỦ TỊCH {' '.join(header)}"
+    return " ".join(header)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:02d} {noun}" if count < 10 else f"{count} {noun}"
+
+
+def _movement() -> str:
+    return getattr(settings, "MOVEMENT_NAME", "Dân vận khéo")
+
+
+def _default_citation() -> str:
+    return f"Đã có thành tích xuất sắc trong phong trào thi đua “{_movement()}”"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+# --- Decisions ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    entry: EntryInput
+    recipient_name: str
+    unit_name: str
+    initiative_title: str
+    citation: str
+    fields: str
+    parent_name: str
+
+
+def _prepare_rows(kind: str, entries: Sequence[EntryInput]) -> list[_Row]:
+    if not entries:
+        raise InvalidInput(_("A decision needs at least one entry."))
+    initiative_ids = [e.initiative.pk for e in entries if e.initiative is not None]
+    field_names: dict[int, list[str]] = {}
+    if initiative_ids:
+        for initiative in Initiative.objects.filter(pk__in=initiative_ids).prefetch_related(
+            Prefetch("fields", queryset=Field.objects.order_by("position", "code"))
+        ):
+            field_names[initiative.pk] = [f.name for f in initiative.fields.all()]
+    parent_names = dict(
+        Unit.objects.filter(pk__in={e.unit.pk for e in entries}).values_list("pk", "parent__name")
+    )
+    rows: list[_Row] = []
+    seen: set[tuple] = set()
+    for entry in entries:
+        if entry.recipient_kind not in RecipientKind.values:
+            raise InvalidInput(
+                _("Unknown recipient kind: %(kind)s") % {"kind": entry.recipient_kind}
+            )
+        name = entry.recipient_name.strip()
+        if not name:
+            if entry.recipient_kind == RecipientKind.INDIVIDUAL:
+                raise InvalidInput(_("A person's name is needed for an individual recipient."))
+            name = entry.unit.name
+        if kind == DecisionKind.RECOGNITION and entry.initiative is None:
+            raise InvalidInput(_("Each entry of a recognition decision needs an initiative."))
+        if kind == DecisionKind.COMMENDATION and entry.award not in AwardType.values:
+            raise InvalidInput(_("Each entry of a commendation decision needs an award."))
+        key = (entry.recipient_kind, name, entry.unit.pk, entry.initiative and entry.initiative.pk)
+        if key in seen:
+            raise InvalidInput(_("%(name)s is listed twice.") % {"name": name})
+        seen.add(key)
+        rows.append(
+            _Row(
+                entry=entry,
+                recipient_name=name,
+                unit_name=entry.unit.name,
+                initiative_title=entry.initiative.title if entry.initiative else "",
+                citation=entry.citation.strip()
+                or (_default_citation() if kind == DecisionKind.COMMENDATION else ""),
+                fields=", ".join(field_names.get(entry.initiative.pk, []))
+                if entry.initiative
+                else "",
+                parent_name=parent_names.get(entry.unit.pk) or "",
+            )
+        )
+    return rows
+
+
+def _recipient_detail(row: _Row) -> str:
+    """The annex's second column: a person's position and unit; a collective's unit, or
+    the unit above it when the collective is the unit itself."""
+    if row.entry.recipient_kind == RecipientKind.INDIVIDUAL:
+        title = row.entry.recipient_title.strip()
+        return f"{title}, {row.unit_name}" if title else row.unit_name
+    return row.parent_name if row.unit_name == row.recipient_name else row.unit_name
+
+
+def _default_articles(kind: str, rows: list[_Row], year: int) -> list[str]:
+    effect = "Quyết định này có hiệu lực kể từ ngày ký."
+    if kind == DecisionKind.RECOGNITION:
+        return [
+            f"Công nhận {_counted(len(rows), 'mô hình')} “{_movement()}” năm {year} "
+            "(có danh sách kèm theo).",
+            effect,
+            "Các cơ quan, đơn vị có liên quan và các tập thể, cá nhân có mô hình tại Điều 1 "
+            "chịu trách nhiệm thi hành Quyết định này.",
+        ]
+    awards = sorted({row.entry.award for row in rows}, key=AwardType.values.index)
+    parts = []
+    for award in awards:
+        of_award = [row for row in rows if row.entry.award == award]
+        collectives = sum(1 for r in of_award if r.entry.recipient_kind == RecipientKind.COLLECTIVE)
+        individuals = len(of_award) - collectives
+        counts = " và ".join(
+            text
+            for number, text in (
+                (collectives, _counted(collectives, "tập thể")),
+                (individuals, _counted(individuals, "cá nhân")),
+            )
+            if number
+        )
+        verb = "Biểu dương" if award == AwardType.PRAISE else f"Tặng {AWARD_IN_TEXT[award]}"
+        parts.append(f"{verb} cho {counts}")
+    citations = {row.citation for row in rows}
+    reason = (
+        _lower_first(citations.pop()) if len(citations) == 1 else _lower_first(_default_citation())
+    )
+    return [
+        f"{'; '.join(parts)} (có danh sách kèm theo) {reason}.".replace("..", "."),
+        effect,
+        "Các cơ quan, đơn vị có liên quan và các tập thể, cá nhân có tên tại Điều 1 "
+        "chịu trách nhiệm thi hành Quyết định này.",
+    ]
+
+
+def _annex(kind: str, rows: list[_Row], number: str, date_text: str, issuer: IssuingBody) -> dict:
+    subtitle = f"(Kèm theo Quyết định số {number} {date_text} của {issuer.name})"
+    if kind == DecisionKind.RECOGNITION:
+        return {
+            "layout": "recognition",
+            "title": f"DANH SÁCH MÔ HÌNH “{_movement().upper()}” ĐƯỢC CÔNG NHẬN",
+            "subtitle": subtitle,
+            "columns": ["STT", "Tên mô hình", "Tập thể, cá nhân thực hiện", "Lĩnh vực"],
+            "sections": [
+                {
+                    "heading": "",
+                    "rows": [
+                        [
+                            str(i),
+                            row.initiative_title,
+                            row.recipient_name
+                            if row.recipient_name == row.unit_name
+                            else f"{row.recipient_name}, {row.unit_name}",
+                            row.fields,
+                        ]
+                        for i, row in enumerate(rows, 1)
+                    ],
+                }
+            ],
+            "total_line": f"Tổng số: {_counted(len(rows), 'mô hình')}.",
+        }
+    awards = sorted({row.entry.award for row in rows}, key=AwardType.values.index)
+    award_text = ", ".join(AWARD_IN_TEXT[a].upper() for a in awards)
+    sections = []
+    numerals = iter(["I", "II", "III", "IV", "V", "VI"])
+    for award in awards:
+        for recipient_kind, label in (
+            (RecipientKind.COLLECTIVE, "TẬP THỂ"),
+            (RecipientKind.INDIVIDUAL, "CÁ NHÂN"),
+        ):
+            selected = [
+                r
+                for r in rows
+                if r.entry.award == award and r.entry.recipient_kind == recipient_kind
+            ]
+            if not selected:
+                continue
+            heading = f"{next(numerals)}. {label}"
+            if len(awards) > 1:
+                heading += f" ({AWARD_IN_TEXT[award]})"
+            sections.append(
+                {
+                    "heading": heading,
+                    "rows": [
+                        [str(i), row.recipient_name, _recipient_detail(row)]
+                        for i, row in enumerate(selected, 1)
+                    ],
+                }
+            )
+    return {
+        "layout": "commendation",
+        "title": f"DANH SÁCH TẬP THỂ, CÁ NHÂN ĐƯỢC {'BIỂU DƯƠNG' if awards == [AwardType.PRAISE] else 'TẶNG ' + award_text}",
+        "subtitle": subtitle,
+        "columns": ["STT", "Tên tập thể, cá nhân", "Chức vụ, đơn vị"],
+        "sections": sections,
+        "total_line": "",
+    }
+
+
+@transaction.atomic
+def decision_issue(
+    *,
+    issuer: IssuingBody,
+    kind: str,
+    issued_on: dt.date,
+    title: str,
+    entries: Sequence[EntryInput],
+    actor: User,
+    legal_bases: Sequence[str] | None = None,
+    articles: Sequence[str] | None = None,
+    recipients: Sequence[str] | None = None,
+    signing_authority: str | None = None,
+    signer_title: str | None = None,
+    signer_name: str | None = None,
+    authority: str | None = None,
+    place: str | None = None,
+) -> Decision:
+    """Number, write and render a decision; for a commendation, record its commendations.
+
+    The number comes from the issuer's counter for the year, locked for the rest of the
+    transaction. Everything printed goes into ``content``; the PDF is rendered from it
+    alone and stored with its SHA-256, and is never rendered again.
+    """
+    _check_actor(actor, issuer)
+    if kind not in DecisionKind.values:
+        raise InvalidInput(_("Unknown decision kind: %(kind)s") % {"kind": kind})
+    if not title.strip():
+        raise InvalidInput(_("A decision needs a subject."))
+    rows = _prepare_rows(kind, entries)
+    number_suffix(issuer)  # fail before taking a number
+
+    year = issued_on.year
+    sequence = _take_numbers(issuer=issuer, series=DocumentSeries.DECISION, year=year)
+    number = decision_number(issuer, sequence)
+    date_text = rendering.vn_date(issued_on)
+    header = _header_lines(issuer)
+    default_authority, default_title = _signer_defaults(issuer)
+    signing_authority = (
+        signing_authority if signing_authority is not None else issuer.signing_authority
+    ) or default_authority
+    signer_title = (
+        signer_title if signer_title is not None else issuer.signer_title
+    ) or default_title
+    signer_name = signer_name if signer_name is not None else issuer.signer_name
+    place = place if place is not None else issuer.place
+    party = _is_party(issuer)
+    if legal_bases is None:
+        legal_bases = (
+            ["Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;"]
+            if kind == DecisionKind.COMMENDATION
+            else []
+        )
+    content = {
+        "version": 1,
+        "format": "party" if party else "state",
+        "kind": kind,
+        "header": header,
+        "nation": NATION_PARTY if party else NATION_STATE,
+        "number": number,
+        "number_line": f"Số {number}" if party else f"Số: {number}",
+        "place": place,
+        "issued_on": issued_on.isoformat(),
+        "date_text": date_text,
+        "date_line": rendering.place_date_line(place, issued_on),
+        "doc_kind": "QUYẾT ĐỊNH",
+        "subject": title.strip(),
+        "authority": authority or _authority_line(issuer, header, signing_authority),
+        "awarding": _awarding_line(issuer, header),
+        "issuer_name": issuer.name,
+        "legal_bases": [line.strip() for line in legal_bases if line.strip()],
+        "decides": "QUYẾT ĐỊNH:",
+        "articles": list(articles) if articles else _default_articles(kind, rows, year),
+        "recipients": list(recipients) if recipients is not None else ["Như Điều 3;", "Lưu: VT."],
+        "signer": {"authority": signing_authority, "title": signer_title, "name": signer_name},
+        "annex": _annex(kind, rows, number, date_text, issuer),
+    }
+
+    decision = Decision.objects.create(
+        issuer=issuer,
+        kind=kind,
+        status=DecisionStatus.DRAFT,
+        title=title.strip(),
+        year=year,
+        sequence=sequence,
+        number=number,
+        issued_on=issued_on,
+        content=content,
+        created_by=actor,
+    )
+    commendations: list[Commendation | None] = [None] * len(rows)
+    if kind == DecisionKind.COMMENDATION:
+        # core has no service that records commendations yet; they are born with their
+        # decision's number and date, so the issuing transaction writes them.
+        commendations = [
+            Commendation.objects.create(
+                award=row.entry.award,
+                recipient_kind=row.entry.recipient_kind,
+                recipient_name=row.recipient_name,
+                unit=row.entry.unit,
+                issuer=issuer,
+                decision_number=number,
+                decision_date=issued_on,
+                citation=row.citation,
+                phase=row.entry.phase,
+                initiative=row.entry.initiative,
+            )
+            for row in rows
+        ]
+    DecisionEntry.objects.bulk_create(
+        [
+            DecisionEntry(
+                decision=decision,
+                position=position,
+                initiative=row.entry.initiative,
+                commendation=commendation,
+                unit=row.entry.unit,
+                award=row.entry.award,
+                recipient_kind=row.entry.recipient_kind,
+                recipient_name=row.recipient_name,
+                recipient_title=row.entry.recipient_title.strip(),
+                unit_name=row.unit_name,
+                parent_unit_name=row.parent_name,
+                initiative_title=row.initiative_title,
+                citation=row.citation,
+            )
+            for position, (row, commendation) in enumerate(zip(rows, commendations, strict=True), 1)
+        ]
+    )
+
+    pdf = rendering.render_decision_pdf(content)
+    decision.sha256 = hashlib.sha256(pdf).hexdigest()
+    decision.status = DecisionStatus.ISSUED
+    decision.issued_by = actor
+    decision.issued_at = timezone.now()
+    decision.pdf.save(
+        f"QD-{year}-{sequence:04d}-{slugify(issuer.code)}.pdf", ContentFile(pdf), save=False
+    )
+    decision.save()
+    return decision
+
+
+def decision_pdf_bytes(*, decision: Decision) -> bytes:
+    """The stored PDF of an issued decision, checked against its SHA-256."""
+    if not decision.is_issued or not decision.pdf:
+        raise WrongState(_("The decision has not been issued."))
+    with decision.pdf.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != decision.sha256:
+        raise WrongState(_("The stored PDF does not match its checksum."))
+    return data
+
+
+# --- Certificates -------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _certificate_content(decision: Decision, entry: DecisionEntry, register: str) -> dict:
+    c = decision.content
+    title = CERTIFICATE_AWARDS[entry.award][0]
+    if entry.recipient_kind == RecipientKind.INDIVIDUAL:
+        detail = (
+            f"{entry.recipient_title}, {entry.unit_name}"
+            if entry.recipient_title
+            else entry.unit_name
+        )
+    elif entry.unit_name == entry.recipient_name:
+        detail = entry.parent_unit_name
+    else:
+        detail = entry.unit_name
+    return {
+        "version": 1,
+        "format": c["format"],
+        "nation": c["nation"],
+        "awarding": c["awarding"],
+        "issuer_name": c["issuer_name"],
+        "award": entry.award,
+        "award_title": title,
+        "award_label": CERTIFICATE_AWARDS[entry.award][2],
+        "recipient_kind": entry.recipient_kind,
+        "recipient_line": entry.recipient_name,
+        "recipient_detail": detail,
+        "citation": entry.citation or _default_citation(),
+        "date_line": c["date_line"],
+        "signer": c["signer"],
+        "decision_number": c["number"],
+        "decision_date_text": c["date_text"],
+        "decision_issued_on": c["issued_on"],
+        "register_number": register,
+    }
+
+
+@transaction.atomic
+def certificates_issue(*, decision: Decision, actor: User | None = None) -> list[Certificate]:
+    """One certificate for each Giấy khen or Bằng khen of an issued commendation decision.
+
+    Entries that already have a certificate (valid, revoked or replaced) are left alone,
+    so a second call issues nothing. Praise (biểu dương) has no certificate.
+    """
+    decision = Decision.objects.select_for_update().select_related("issuer").get(pk=decision.pk)
+    if actor is not None:
+        _check_actor(actor, decision.issuer)
+    if not decision.is_issued:
+        raise WrongState(_("The decision has not been issued."))
+    if decision.kind != DecisionKind.COMMENDATION:
+        raise WrongState(_("Only commendation decisions have certificates."))
+    entries = list(
+        decision.entries.filter(
+            award__in=list(CERTIFICATE_AWARDS), commendation__isnull=False, certificates=None
+        ).order_by("position")
+    )
+    if not entries:
+        return []
+    issuer = decision.issuer
+    year = decision.year
+    first = _take_numbers(
+        issuer=issuer, series=DocumentSeries.CERTIFICATE, year=year, count=len(entries)
+    )
+    now = timezone.now()
+    certificates = []
+    for offset, entry in enumerate(entries):
+        register = register_number(issuer, first + offset, entry.award)
+        code = _new_code()
+        certificates.append(
+            Certificate(
+                decision=decision,
+                entry=entry,
+                commendation_id=entry.commendation_id,
+                issuer=issuer,
+                year=year,
+                register_sequence=first + offset,
+                register_number=register,
+                code=code,
+                content=_certificate_content(decision, entry, register)
+                | rendering.certificate_qr(code),
+                issued_at=now,
+                issued_by=actor,
+            )
+        )
+    Certificate.objects.bulk_create(certificates)
+    created = list(Certificate.objects.filter(decision=decision, entry__in=entries))
+    CertificateEvent.objects.bulk_create(
+        [
+            CertificateEvent(certificate=c, action=CertificateAction.ISSUED, actor=actor, at=now)
+            for c in created
+        ]
+    )
+    return sorted(created, key=lambda c: c.register_sequence)
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str, actor: User) -> Certificate:
+    """Revoke a valid certificate; its verification page then says so, with the reason."""
+    certificate = (
+        Certificate.objects.select_for_update().select_related("issuer").get(pk=certificate.pk)
+    )
+    _check_actor(actor, certificate.issuer)
+    if certificate.status != CertificateStatus.VALID:
+        raise WrongState(_("Only a valid certificate can be revoked."))
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for revoking the certificate."))
+    now = timezone.now()
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_reason = reason.strip()
+    certificate.revoked_at = now
+    certificate.revoked_by = actor
+    certificate.save(update_fields=["status", "revoked_reason", "revoked_at", "revoked_by"])
+    CertificateEvent.objects.create(
+        certificate=certificate,
+        action=CertificateAction.REVOKED,
+        actor=actor,
+        at=now,
+        reason=reason.strip(),
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate: Certificate, actor: User, reason: str = "") -> Certificate:
+    """A new certificate (new register number and code) for a lost or spoilt one.
+
+    The old one is marked replaced and points to the new one; its code stops verifying
+    as valid.
+    """
+    certificate = (
+        Certificate.objects.select_for_update()
+        .select_related("issuer", "decision", "entry")
+        .get(pk=certificate.pk)
+    )
+    _check_actor(actor, certificate.issuer)
+    if certificate.status != CertificateStatus.VALID:
+        raise WrongState(_("Only a valid certificate can be re-issued."))
+    now = timezone.now()
+    # The next number in the register of the original's year, so a register number never
+    # repeats among the certificates of one decision.
+    year = certificate.year
+    sequence = _take_numbers(
+        issuer=certificate.issuer, series=DocumentSeries.CERTIFICATE, year=year
+    )
+    register = register_number(certificate.issuer, sequence, certificate.entry.award)
+    certificate.status = CertificateStatus.REPLACED
+    certificate.save(update_fields=["status"])
+    code = _new_code()
+    content = certificate.content | {"register_number": register} | rendering.certificate_qr(code)
+    replacement = Certificate.objects.create(
+        decision=certificate.decision,
+        entry=certificate.entry,
+        commendation_id=certificate.commendation_id,
+        issuer=certificate.issuer,
+        year=year,
+        register_sequence=sequence,
+        register_number=register,
+        code=code,
+        content=content,
+        issued_at=now,
+        issued_by=actor,
+        replaces=certificate,
+    )
+    CertificateEvent.objects.create(
+        certificate=certificate,
+        action=CertificateAction.REPLACED,
+        actor=actor,
+        at=now,
+        reason=reason.strip(),
+    )
+    CertificateEvent.objects.create(
+        certificate=replacement,
+        action=CertificateAction.ISSUED,
+        actor=actor,
+        at=now,
+        reason=reason.strip(),
+    )
+    return replacement
+
+
+# --- Printing -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def print_job_start(*, decision: Decision, actor: User, per_recipient: bool = False) -> PrintJob:
+    """Queue the printing of a decision's valid certificates; the task runs after commit."""
+    _check_actor(actor, decision.issuer)
+    if not decision.is_issued:
+        raise WrongState(_("The decision has not been issued."))
+    total = selectors.certificates_to_print(decision).count()
+    if total == 0:
+        raise WrongState(_("The decision has no valid certificates to print."))
+    job = PrintJob.objects.create(
+        decision=decision, requested_by=actor, per_recipient=per_recipient, total=total
+    )
+
+    from .tasks import print_certificates
+
+    transaction.on_commit(lambda: print_certificates.delay(job.pk))
+    return job
+
+
+def _file_name(certificate: Certificate) -> str:
+    name = certificate.content.get("recipient_line", "").replace("đ", "d").replace("Đ", "D")
+    return f"{certificate.register_sequence:05d}-{slugify(name)[:60] or 'giay-khen'}.pdf"
+
+
+def _split_pages(pdf: bytes) -> list[bytes]:
+    """One PDF per page; cheaper than asking WeasyPrint to write each page again."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = []
+    for page in reader.pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        pages.append(buffer.getvalue())
+    return pages
+
+
+def _render_chunk(
+    certificates: Sequence[Certificate], per_recipient: bool
+) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """One WeasyPrint document (one layout pass) for a chunk of certificates."""
+    pdf = rendering.render_certificates_pdf([(c.content, c.code) for c in certificates])
+    files = []
+    if per_recipient:
+        files = list(zip([_file_name(c) for c in certificates], _split_pages(pdf), strict=True))
+    return pdf, files
+
+
+def certificates_render(
+    certificates: Sequence[Certificate],
+    *,
+    per_recipient: bool = False,
+    chunk_size: int | None = None,
+) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """One PDF of all the certificates, and one file per certificate when asked (in-process,
+    for the command line; print jobs spread the chunks over the Celery workers)."""
+    if not certificates:
+        raise WrongState(_("The decision has no valid certificates to print."))
+    chunk_size = chunk_size or PRINT_CHUNK_SIZE
+    parts = []
+    files: list[tuple[str, bytes]] = []
+    for start in range(0, len(certificates), chunk_size):
+        pdf, chunk_files = _render_chunk(certificates[start : start + chunk_size], per_recipient)
+        parts.append(pdf)
+        files += chunk_files
+    return (parts[0] if len(parts) == 1 else _join_pdfs(parts)), files
+
+
+def _zip(files: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    # PDFs are compressed already: store them.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _fail(job_id: int, error: BaseException) -> None:
+    PrintJob.objects.filter(pk=job_id).exclude(status=PrintJobStatus.DONE).update(
+        status=PrintJobStatus.FAILED,
+        error=str(error)[:2000] or repr(error),
+        finished_at=timezone.now(),
+    )
+
+
+def _fan_out() -> bool:
+    return bool(getattr(settings, "DOCUMENTS_PRINT_FAN_OUT", True))
+
+
+def print_job_run(*, job_id: int, chunk_size: int | None = None) -> PrintJob:
+    """Plan a print job in chunks and render them.
+
+    With ``DOCUMENTS_PRINT_FAN_OUT`` (the default) each chunk is a Celery task, so every
+    worker process takes a share; otherwise the chunks render here, one after the other.
+    A job already done is left as it is, and only chunks not yet done are queued again
+    (a redelivered task).
+    """
+    chunk_size = chunk_size or PRINT_CHUNK_SIZE
+    with transaction.atomic():
+        job = PrintJob.objects.select_for_update().select_related("decision").get(pk=job_id)
+        if job.status in (PrintJobStatus.DONE, PrintJobStatus.FAILED):
+            return job
+        if not job.chunks_total:
+            ids = list(selectors.certificates_to_print(job.decision).values_list("id", flat=True))
+            if not ids:
+                job.status = PrintJobStatus.FAILED
+                job.error = _("The decision has no valid certificates to print.")
+                job.finished_at = timezone.now()
+                job.save(update_fields=["status", "error", "finished_at"])
+                return job
+            PrintChunk.objects.bulk_create(
+                [
+                    PrintChunk(
+                        job=job, index=index, certificate_ids=ids[start : start + chunk_size]
+                    )
+                    for index, start in enumerate(range(0, len(ids), chunk_size))
+                ]
+            )
+            job.total = len(ids)
+            job.done = 0
+            job.chunks_total = -(-len(ids) // chunk_size)
+            job.chunks_done = 0
+            job.status = PrintJobStatus.RUNNING
+            job.started_at = timezone.now()
+            job.save()
+        pending = list(job.chunks.filter(is_done=False).values_list("index", flat=True))
+        if _fan_out() and len(pending) > 1:
+            from .tasks import print_certificates_chunk
+
+            transaction.on_commit(
+                lambda: [print_certificates_chunk.delay(job.pk, index) for index in pending]
+            )
+            return job
+    for index in pending:
+        print_chunk_run(job_id=job.pk, index=index)
+    job.refresh_from_db()
+    return job
+
+
+def print_chunk_run(*, job_id: int, index: int) -> None:
+    """Render one chunk of a print job; the chunk that completes the job joins the parts."""
+    chunk = PrintChunk.objects.select_related("job").get(job_id=job_id, index=index)
+    job = chunk.job
+    if chunk.is_done or job.status != PrintJobStatus.RUNNING:
+        return
+    started_at = timezone.now()
+    try:
+        by_id = Certificate.objects.only("id", "code", "content", "register_sequence").in_bulk(
+            chunk.certificate_ids
+        )
+        certificates = [by_id[pk] for pk in chunk.certificate_ids if pk in by_id]
+        pdf, files = _render_chunk(certificates, job.per_recipient)
+        with transaction.atomic():
+            job = PrintJob.objects.select_for_update().get(pk=job_id)
+            chunk = PrintChunk.objects.select_for_update().get(pk=chunk.pk)
+            if chunk.is_done or job.status != PrintJobStatus.RUNNING:
+                return  # another delivery of this chunk finished first
+            chunk.pdf.save(f"part-{index:04d}.pdf", ContentFile(pdf), save=False)
+            if job.per_recipient:
+                chunk.zip.save(f"part-{index:04d}.zip", ContentFile(_zip(files)), save=False)
+            chunk.is_done = True
+            chunk.started_at = started_at
+            chunk.finished_at = timezone.now()
+            chunk.save()
+            job.done += len(certificates)
+            job.chunks_done += 1
+            job.save(update_fields=["done", "chunks_done"])
+            last = job.chunks_done == job.chunks_total
+        if last:
+            print_job_finish(job_id=job_id)
+    except Exception as error:
+        logger.exception("Print job %s, part %s failed", job_id, index)
+        _fail(job_id, error)
+        raise
+
+
+def _join_pdfs(parts: list[bytes]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _join_zips(parts: list[bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for part in parts:
+            with zipfile.ZipFile(io.BytesIO(part)) as source:
+                for name in source.namelist():
+                    archive.writestr(name, source.read(name))
+    return buffer.getvalue()
+
+
+def print_job_finish(*, job_id: int) -> PrintJob:
+    """Join the parts of a job whose chunks are all done into its PDF (and ZIP)."""
+    with transaction.atomic():
+        job = PrintJob.objects.select_for_update().select_related("decision").get(pk=job_id)
+        if job.status != PrintJobStatus.RUNNING or job.chunks_done != job.chunks_total:
+            return job
+        chunks = list(job.chunks.order_by("index"))
+        name = f"giay-khen-{slugify(job.decision.number.replace('/', '-'))}"
+        job.pdf.save(
+            f"{name}.pdf", ContentFile(_join_pdfs([_read(c.pdf) for c in chunks])), save=False
+        )
+        if job.per_recipient:
+            job.zip.save(
+                f"{name}.zip", ContentFile(_join_zips([_read(c.zip) for c in chunks])), save=False
+            )
+        job.status = PrintJobStatus.DONE
+        job.done = job.total
+        job.finished_at = timezone.now()
+        job.save()
+        part_files = [f.name for c in chunks for f in (c.pdf, c.zip) if f]
+        storage = job.pdf.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in part_files])
+    return job
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()

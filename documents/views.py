@@ -1,0 +1,163 @@
+"""Thin views: the public verification page, decision PDFs, certificate print jobs.
+
+Permission for everything but verification: staff, or a clerk of the issuer's unit or of a
+unit above it (``selectors.user_can_manage_issuer``); finer rules come with the lifecycle.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+
+from . import selectors, services
+from .models import CertificateStatus, Decision, PrintJob, PrintJobStatus
+
+
+def _language(request: HttpRequest) -> str:
+    """``?lang=en`` or ``?lang=vi`` wins over the negotiated language."""
+    wanted = request.GET.get("lang", "")
+    if wanted in dict(settings.LANGUAGES):
+        return wanted
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+@require_GET
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: is the certificate with this QR code genuine, and still valid?"""
+    with translation.override(_language(request)):
+        certificate = selectors.certificate_by_code(code)
+        if certificate is None:
+            response = render(request, "documents/verify_not_found.html", status=404)
+        else:
+            replacement = getattr(certificate, "replaced_by", None)
+            response = render(
+                request,
+                "documents/verify.html",
+                {
+                    "certificate": certificate,
+                    "c": certificate.content,
+                    "replacement": replacement
+                    if certificate.status == CertificateStatus.REPLACED
+                    else None,
+                },
+            )
+        response["Content-Language"] = translation.get_language()
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return render(request, "documents/error.html", {"message": error.message}, status=error.status)
+
+
+def _manageable_decision(request: HttpRequest, pk: int) -> Decision:
+    decision = get_object_or_404(Decision.objects.select_related("issuer__unit"), pk=pk)
+    if not selectors.user_can_manage_issuer(request.user, decision.issuer):
+        raise Http404
+    return decision
+
+
+def _manageable_job(request: HttpRequest, pk: int) -> PrintJob:
+    job = get_object_or_404(PrintJob.objects.select_related("decision__issuer__unit"), pk=pk)
+    if not selectors.user_can_manage_issuer(request.user, job.decision.issuer):
+        raise Http404
+    return job
+
+
+@login_required
+@require_GET
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _manageable_decision(request, pk)
+    return render(
+        request,
+        "documents/decision_detail.html",
+        {
+            "decision": decision,
+            "certificate_count": selectors.certificates_to_print(decision).count(),
+            "jobs": selectors.print_jobs_for_decision(decision),
+        },
+    )
+
+
+@login_required
+@require_GET
+def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _manageable_decision(request, pk)
+    try:
+        data = services.decision_pdf_bytes(decision=decision)
+    except DomainError as error:
+        return _error(request, error)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{decision.pdf.name.rsplit("/", 1)[-1]}"'
+    return response
+
+
+@login_required
+@require_POST
+def print_job_create(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _manageable_decision(request, pk)
+    try:
+        job = services.print_job_start(
+            decision=decision,
+            actor=request.user,
+            per_recipient=request.POST.get("per_recipient") in ("1", "on", "true"),
+        )
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:print-job", pk=job.pk)
+
+
+def _job_status(job: PrintJob) -> dict:
+    done = job.status == PrintJobStatus.DONE
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "done": job.done,
+        "total": job.total,
+        "pdf_url": reverse("documents:print-job-file", args=[job.pk, "pdf"])
+        if done and job.pdf
+        else None,
+        "zip_url": reverse("documents:print-job-file", args=[job.pk, "zip"])
+        if done and job.zip
+        else None,
+        "error": job.error if job.status == PrintJobStatus.FAILED else "",
+    }
+
+
+@login_required
+@require_GET
+def print_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _manageable_job(request, pk)
+    return render(request, "documents/print_job.html", {"job": job, "status": _job_status(job)})
+
+
+@login_required
+@require_GET
+def print_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _manageable_job(request, pk)
+    return JsonResponse(_job_status(job), headers={"Cache-Control": "no-store"})
+
+
+@login_required
+@require_GET
+def print_job_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    job = _manageable_job(request, pk)
+    field = {"pdf": job.pdf, "zip": job.zip}.get(kind)
+    if job.status != PrintJobStatus.DONE or not field:
+        raise Http404
+    content_type = "application/pdf" if kind == "pdf" else "application/zip"
+    return FileResponse(
+        field.open("rb"),
+        as_attachment=True,
+        filename=field.name.rsplit("/", 1)[-1],
+        content_type=content_type,
+    )
