@@ -1,5 +1,6 @@
 """The lifecycle's own records: progress reports, monitoring visits, the yearly review case
-(annual report and its evaluations) and nominations for commendation.
+(annual report and its evaluations), nominations for commendation, and the viewflow process
+of each flow (``LifecycleProcess``, with concrete links to what it is about).
 
 Only ``workflows.services`` writes these models. The initiative's status and history live in
 ``core`` and change through ``core.services.initiative_record_status``.
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
 from core.models import RecipientKind
 
@@ -291,3 +293,77 @@ class NominationItem(models.Model):
 
     def __str__(self) -> str:
         return self.recipient_name
+
+
+# --- viewflow processes ---------------------------------------------------------------------
+
+
+class ProcessKind(models.TextChoices):
+    REGISTRATION = "registration", _("Registration")
+    ANNUAL_REVIEW = "annual_review", _("Annual review")
+    RECOGNITION = "recognition", _("Recognition decision")
+    NOMINATION = "nomination", _("Nomination for commendation")
+
+
+class LifecycleProcess(Process):
+    """A viewflow process of the lifecycle, with concrete links to what it is about.
+
+    ``unit`` is the unit whose subtree sees the process (the owner unit of the initiative,
+    the board's unit for a recognition or a nomination): queues and process lists filter on
+    its materialised path. ``kind`` repeats the flow class so the database can hold "one
+    registration process per initiative".
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ProcessKind.choices)
+    unit = models.ForeignKey(
+        "core.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    initiative = models.ForeignKey(
+        "core.Initiative",
+        verbose_name=_("initiative"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="processes",
+    )
+    annual_report = models.OneToOneField(
+        AnnualReport,
+        verbose_name=_("annual report"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="process",
+    )
+    cycle = models.ForeignKey(
+        "core.ReviewCycle",
+        verbose_name=_("review cycle"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="processes",
+    )
+    nomination = models.OneToOneField(
+        Nomination,
+        verbose_name=_("nomination"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="process",
+    )
+
+    class Meta:
+        verbose_name = _("lifecycle process")
+        verbose_name_plural = _("lifecycle processes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=models.Q(kind="registration"),
+                name="lifecycle_process_one_registration",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cycle", "kind"], name="lifecycle_process_cycle_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

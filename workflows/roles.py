@@ -64,3 +64,22 @@ def recused(user: User, initiative: Initiative) -> bool:
     if user.unit_id is not None and user.unit_id == initiative.owner_unit_id:
         return True
     return UnitRole.objects.filter(user=user, unit_id=initiative.owner_unit_id).exists()
+
+
+class Taker:
+    """Who may take a task; the same names key the set-based queue filters of
+    ``workflows.selectors.tasks_for_user``. Stored on each task as its ``owner_permission``
+    (``workflows.<taker>``), a permission nobody holds, so viewflow's stock queue, which
+    trusts Django permissions, shows these tasks to no one but a superuser."""
+
+    OWNER_OFFICIAL = "owner_official"  # an official of the owner unit or of a unit above it
+    RESPONSIBLE_SECRETARY = "responsible_secretary"  # secretary of the responsible board
+    EVALUATOR = "evaluator"  # the board member the task was created for
+    CYCLE_SECRETARY = "cycle_secretary"  # secretary of the review cycle's board
+    CYCLE_CHAIR = "cycle_chair"  # chair of the review cycle's board
+    BOARD_CLERK = "board_clerk"  # clerk of the review cycle's board's unit
+    AWARDING_CLERK = "awarding_clerk"  # clerk of the awarding body's unit
+
+    @staticmethod
+    def permission(taker: str) -> str:
+        return f"workflows.{taker}"

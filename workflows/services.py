@@ -50,6 +50,7 @@ from core.models import (
 from core.services import initiative_record_status
 
 from .events import send_event_on_commit
+from .flows import annual_reviews_start
 from .models import (
     AnnualReport,
     AnnualReportStatus,
@@ -632,7 +633,8 @@ def cycle_open(
     *, cycle: ReviewCycle, actor: User | None = None, today: dt.date | None = None
 ) -> int:
     """Open a draft cycle: every monitored, recognised or commended initiative of the
-    board's subtree gets a pending annual report, due on the cycle's report date.
+    board's subtree gets a pending annual report, due on the cycle's report date, and its
+    ``AnnualReviewFlow`` process with the ``report`` task in the owner's queue.
 
     ``actor=None`` is the beat task opening the cycle on its date; otherwise the board's
     secretary opens it (on any day). Returns the number of reports created.
@@ -655,6 +657,8 @@ def cycle_open(
         raise InvalidInput(_("The rubric needs at least one criterion."))
     now = timezone.now()
     created = _open_reports(cycle=locked, actor=actor, now=now)
+    # Each report's annual-review process and its ``report`` task, in bulk too.
+    annual_reviews_start(cycle=locked, now=now)
     locked.status = CycleStatus.OPEN
     locked.opened_at = now
     locked.save(update_fields=["status", "opened_at"])

@@ -19,11 +19,10 @@ from workflows.models import AnnualReport, AnnualReportStatus, Evaluation
 
 from .factories import AnnualReportFactory, ReviewCycleFactory
 
-# serialized_rollback: the flush after each test would drop the seeded fields and phases.
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# No serialized_rollback: core's post_migrate re-seeds the fields and phases after each flush,
+# and a serialized_rollback flush (post_migrate inhibited) would leave them missing for the
+# next transactional test that does not restore them.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SCORES = dict.fromkeys(
     ["effectiveness", "participation", "creativity", "replicability", "sustainability"], 80

@@ -1,0 +1,49 @@
+"""``/api/v1/``: these paths are a contract (issue 3)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("initiatives/", views.InitiativeListView.as_view(), name="initiative-list"),
+    path("initiatives/<int:pk>/", views.InitiativeDetailView.as_view(), name="initiative-detail"),
+    path("initiatives/<int:pk>/accept/", views.AcceptView.as_view(), name="initiative-accept"),
+    path("initiatives/<int:pk>/return/", views.ReturnView.as_view(), name="initiative-return"),
+    path("initiatives/<int:pk>/reject/", views.RejectView.as_view(), name="initiative-reject"),
+    path(
+        "initiatives/<int:pk>/resubmit/",
+        views.ResubmitView.as_view(),
+        name="initiative-resubmit",
+    ),
+    path(
+        "initiatives/<int:pk>/withdraw/",
+        views.WithdrawView.as_view(),
+        name="initiative-withdraw",
+    ),
+    path(
+        "initiatives/<int:pk>/discontinue/",
+        views.DiscontinueView.as_view(),
+        name="initiative-discontinue",
+    ),
+    path("initiatives/<int:pk>/reports/", views.ReportView.as_view(), name="initiative-reports"),
+    path("initiatives/<int:pk>/visits/", views.VisitView.as_view(), name="initiative-visits"),
+    path(
+        "initiatives/<int:pk>/evaluations/",
+        views.EvaluationView.as_view(),
+        name="initiative-evaluations",
+    ),
+    path(
+        "initiatives/<int:pk>/close-evaluation/",
+        views.CloseEvaluationView.as_view(),
+        name="initiative-close-evaluation",
+    ),
+    path("initiatives/<int:pk>/decide/", views.DecideView.as_view(), name="initiative-decide"),
+    path("cycles/", views.CycleListView.as_view(), name="cycle-list"),
+    path("cycles/<int:pk>/", views.CycleDetailView.as_view(), name="cycle-detail"),
+    path("cycles/<int:pk>/open/", views.CycleOpenView.as_view(), name="cycle-open"),
+    path("nominations/", views.NominationListView.as_view(), name="nomination-list"),
+    path("tasks/", views.TaskListView.as_view(), name="task-list"),
+]
