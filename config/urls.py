@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("notifications.urls")),
     path("", include("documents.urls")),
+    path("", include("workflows.web.urls")),
     path("", include("core.urls")),
 ]

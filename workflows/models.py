@@ -147,6 +147,15 @@ class AnnualReport(models.Model):
         related_name="+",
     )
     closed_at = models.DateTimeField(_("evaluation closed at"), null=True, blank=True)
+    # The numbered decision that recognised the initiative in this cycle (step 6).
+    recognition_decision = models.ForeignKey(
+        "documents.Decision",
+        verbose_name=_("recognition decision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recognised_reports",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -245,6 +254,15 @@ class Nomination(models.Model):
         verbose_name=_("proposed by"),
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # The commendation decision that decided the nomination (step 8).
+    decision = models.OneToOneField(
+        "documents.Decision",
+        verbose_name=_("commendation decision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="nomination",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 

@@ -35,6 +35,7 @@ from core.models import (
     UnitRole,
     User,
 )
+from documents.models import Decision, DecisionEntry
 
 from .models import AnnualReport, AnnualReportStatus, Evaluation, LifecycleProcess
 from .roles import Taker
@@ -364,4 +365,27 @@ def cycles_for_user(*, user: User) -> QuerySet[ReviewCycle]:
         )
         .select_related("board", "board__unit", "phase")
         .prefetch_related("criteria")
+    )
+
+
+def decisions_for_user(*, user: User) -> QuerySet[Decision]:
+    """Decisions the user may read: those of an issuing body of a unit in the user's subtree
+    (the units where they hold a unit role or sit on the active board), and those listing an
+    entry of such a unit (a commune sees the district's decision that recognised it).
+    Nothing else: a sibling district's decisions are out of sight."""
+    paths = user_roles(user=user).scope_paths
+    if not paths:
+        return Decision.objects.none()
+    listed = DecisionEntry.objects.filter(_any_path("unit__path", paths)).values("decision_id")
+    return (
+        Decision.objects.filter(_any_path("issuer__unit__path", paths) | Q(pk__in=listed))
+        .select_related("issuer")
+        .prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=DecisionEntry.objects.select_related("unit")
+                .prefetch_related("certificates")
+                .order_by("position"),
+            )
+        )
     )

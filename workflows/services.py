@@ -11,7 +11,8 @@ evaluations are serialised by that lock too: two people completing the same step
 queue on the lock, and the second finds the step done.
 
 The recognition decision and the commendation decision (steps 6 and 8 of the lifecycle)
-belong with ``documents`` and are not here.
+are issued here through ``documents.services.decision_issue``, which numbers, snapshots and
+renders them (and records the ``core.Commendation`` rows of a commendation decision).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidInput, NotAllowed, WrongState
 from core.models import (
+    AwardType,
     Criterion,
     CycleStatus,
     Field,
@@ -38,6 +40,7 @@ from core.models import (
     InitiativeKind,
     InitiativeStatus,
     InitiativeStatusChange,
+    IssuerKind,
     IssuingBody,
     Phase,
     RecipientKind,
@@ -45,9 +48,17 @@ from core.models import (
     Role,
     SteeringBoard,
     Unit,
+    UnitRole,
     User,
 )
 from core.services import initiative_record_status
+from documents.models import Decision, DecisionKind
+from documents.services import (
+    CERTIFICATE_AWARDS,
+    EntryInput,
+    certificates_issue,
+    decision_issue,
+)
 
 from .events import send_event_on_commit
 from .flows import annual_reviews_start
@@ -946,3 +957,243 @@ def nomination_create(
     )
     send_event_on_commit("nomination_submitted", nomination_id=nomination.pk)
     return nomination
+
+
+# --- decisions (steps 6 and 8) --------------------------------------------------------------
+
+# The default issuer of a recognition decision: the first issuing body attached to the
+# board's own unit in this order of kinds (the board itself, then the unit's People's
+# Committee, then its party committee); the lowest id wins within a kind.
+RECOGNITION_ISSUER_KINDS = (
+    IssuerKind.STEERING_BOARD,
+    IssuerKind.PEOPLE_COMMITTEE,
+    IssuerKind.PARTY_COMMITTEE,
+)
+
+
+def _is_clerk_of(actor: User, unit_id: int | None) -> bool:
+    """The user is a clerk of exactly this unit (the task's taker rule, ``flows.may_take``)."""
+    return (
+        unit_id is not None
+        and UnitRole.objects.filter(user=actor, unit_id=unit_id, role=Role.CLERK).exists()
+    )
+
+
+def recognition_issuer(*, unit: Unit) -> IssuingBody | None:
+    """The default issuer of the recognition decisions of ``unit``'s board."""
+    bodies = list(IssuingBody.objects.filter(unit=unit, kind__in=RECOGNITION_ISSUER_KINDS))
+    bodies.sort(key=lambda body: (RECOGNITION_ISSUER_KINDS.index(body.kind), body.pk))
+    return bodies[0] if bodies else None
+
+
+def _lock_initiatives(ids: Sequence[int]) -> list[Initiative]:
+    """Lock initiatives in primary-key order, so concurrent steps cannot deadlock."""
+    return list(
+        Initiative.objects.select_for_update(of=("self",))
+        .select_related("owner_unit", "phase")
+        .filter(pk__in=list(ids))
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def recognition_decision_issue(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    issued_on: dt.date | None = None,
+    issuer: IssuingBody | None = None,
+    title: str | None = None,
+    legal_bases: Sequence[str] | None = None,
+) -> Decision:
+    """The clerk of the board's unit issues one numbered decision recognising every
+    initiative the chair chose in the cycle and no decision recognised yet: → recognised.
+
+    A chair's later choice in the same cycle waits for a second decision; with nothing
+    waiting the call is refused (``WrongState``), saying whether a decision was issued.
+    ``issuer`` defaults to ``recognition_issuer`` of the board's unit.
+    """
+    locked = (
+        ReviewCycle.objects.select_for_update(of=("self",))
+        .select_related("board", "board__unit")
+        .get(pk=cycle.pk)
+    )
+    board_unit = locked.board.unit
+    if not _is_clerk_of(actor, board_unit.pk):
+        raise NotAllowed(
+            _("Only a clerk of the steering board's unit may issue the recognition decision.")
+        )
+    if issuer is None:
+        issuer = recognition_issuer(unit=board_unit)
+        if issuer is None:
+            raise InvalidInput(
+                _("No issuing body is set up for %(unit)s: add one first.")
+                % {"unit": board_unit.name}
+            )
+    elif issuer.unit_id != board_unit.pk:
+        raise InvalidInput(
+            _("The issuing body must belong to %(unit)s.") % {"unit": board_unit.name}
+        )
+    chosen = AnnualReport.objects.filter(
+        cycle=locked,
+        status=AnnualReportStatus.DECIDED,
+        recognise=True,
+        recognition_decision__isnull=True,
+    )
+    initiatives = [
+        initiative
+        for initiative in _lock_initiatives(list(chosen.values_list("initiative_id", flat=True)))
+        if initiative.status == InitiativeStatus.EVALUATED
+    ]
+    if not initiatives:
+        if AnnualReport.objects.filter(cycle=locked, recognition_decision__isnull=False).exists():
+            raise WrongState(
+                _("Already done: the recognition decision of this review cycle has been issued.")
+            )
+        raise WrongState(
+            _("The chair has not chosen any initiative to recognise in this review cycle.")
+        )
+    issued_on = issued_on or timezone.localdate()
+    decision = decision_issue(
+        issuer=issuer,
+        kind=DecisionKind.RECOGNITION,
+        issued_on=issued_on,
+        title=(title or "").strip()
+        or f"Về việc công nhận mô hình “Dân vận khéo” năm {locked.year}",
+        entries=[EntryInput.for_initiative(initiative) for initiative in initiatives],
+        actor=actor,
+        legal_bases=legal_bases,
+    )
+    AnnualReport.objects.filter(
+        cycle=locked, initiative__in=[initiative.pk for initiative in initiatives]
+    ).update(recognition_decision=decision)
+    reason = _stored_text(
+        lambda: (
+            _("Recognised by decision %(number)s of %(issuer)s.")
+            % {"number": decision.number, "issuer": issuer.name}
+        )
+    )
+    now = timezone.now()
+    for initiative in initiatives:
+        initiative_record_status(
+            initiative=initiative,
+            to_status=InitiativeStatus.RECOGNISED,
+            actor=actor,
+            reason=reason,
+            source="recognition_decision_issue",
+            at=now,
+        )
+    send_event_on_commit(
+        "recognition_decision_issued",
+        decision_id=decision.pk,
+        cycle_id=locked.pk,
+        initiative_ids=[initiative.pk for initiative in initiatives],
+    )
+    return decision
+
+
+@transaction.atomic
+def nomination_commend(
+    *,
+    actor: User,
+    nomination: Nomination,
+    award: str,
+    approved_item_ids: Sequence[int] | None = None,
+    issued_on: dt.date | None = None,
+    citation: str | None = None,
+    title: str | None = None,
+) -> Decision:
+    """The clerk of the awarding body's unit approves all (``approved_item_ids`` None) or
+    some of a nomination's recipients into one numbered commendation decision with one
+    award; the approved initiatives → commended, with their ``Commendation`` rows and, for
+    a Giấy khen or Bằng khen, their certificates. The other items are refused."""
+    locked = (
+        Nomination.objects.select_for_update(of=("self",))
+        .select_related("awarding_body", "awarding_body__unit")
+        .get(pk=nomination.pk)
+    )
+    body = locked.awarding_body
+    if not _is_clerk_of(actor, body.unit_id):
+        raise NotAllowed(
+            _("Only a clerk of the awarding body's unit may issue the commendation decision.")
+        )
+    if locked.status == NominationStatus.DECIDED:
+        raise WrongState(_("Already done: this nomination has already been decided."))
+    if locked.status != NominationStatus.SUBMITTED:
+        raise WrongState(_("This nomination has not been submitted."))
+    if award not in AwardType.values:
+        raise InvalidInput(_("Unknown award: %(award)s") % {"award": award})
+    items = list(locked.items.select_related("unit").order_by("pk"))
+    if approved_item_ids is None:
+        approved = items
+    else:
+        wanted = list(approved_item_ids)
+        known = {item.pk for item in items}
+        unknown = [str(pk) for pk in wanted if pk not in known]
+        if unknown:
+            raise InvalidInput(
+                _("Not in this nomination: %(items)s.") % {"items": ", ".join(unknown)}
+            )
+        approved = [item for item in items if item.pk in set(wanted)]
+    if not approved:
+        raise InvalidInput(_("Approve at least one nominated recipient."))
+    by_pk = {i.pk: i for i in _lock_initiatives([item.initiative_id for item in approved])}
+    for item in approved:
+        initiative = by_pk[item.initiative_id]
+        if initiative.status != InitiativeStatus.RECOGNISED:
+            raise WrongState(
+                _("Initiative %(code)s is not recognised.") % {"code": initiative.code}
+            )
+    citation = (citation or "").strip() or locked.citation
+    issued_on = issued_on or timezone.localdate()
+    decision = decision_issue(
+        issuer=body,
+        kind=DecisionKind.COMMENDATION,
+        issued_on=issued_on,
+        title=(title or "").strip()
+        or f"Về việc khen thưởng trong phong trào thi đua “Dân vận khéo” năm {issued_on.year}",
+        entries=[
+            EntryInput.for_initiative(
+                by_pk[item.initiative_id],
+                unit=item.unit,
+                recipient_kind=item.recipient_kind,
+                recipient_name=item.recipient_name,
+                award=award,
+                citation=citation,
+            )
+            for item in approved
+        ],
+        actor=actor,
+    )
+    if award in CERTIFICATE_AWARDS:
+        certificates_issue(decision=decision, actor=actor)
+    approved_ids = [item.pk for item in approved]
+    locked.items.filter(pk__in=approved_ids).update(approved=True)
+    locked.items.exclude(pk__in=approved_ids).update(approved=False)
+    locked.status = NominationStatus.DECIDED
+    locked.decision = decision
+    locked.save(update_fields=["status", "decision"])
+    award_label = AwardType(award).label
+    reason = _stored_text(
+        lambda: (
+            _("Commended (%(award)s) by decision %(number)s of %(issuer)s.")
+            % {"award": str(award_label), "number": decision.number, "issuer": body.name}
+        )
+    )
+    now = timezone.now()
+    for initiative in by_pk.values():
+        initiative_record_status(
+            initiative=initiative,
+            to_status=InitiativeStatus.COMMENDED,
+            actor=actor,
+            reason=reason,
+            source="nomination_commend",
+            at=now,
+        )
+    send_event_on_commit(
+        "nomination_commended",
+        nomination_id=locked.pk,
+        decision_id=decision.pk,
+        initiative_ids=sorted(by_pk),
+    )
+    return decision

@@ -36,6 +36,7 @@ from core.models import (
     Unit,
     User,
 )
+from documents.models import Decision
 
 from . import services
 from .flows import (
@@ -50,6 +51,7 @@ from .models import (
     Evaluation,
     LifecycleProcess,
     Nomination,
+    NominationStatus,
     ProcessKind,
 )
 
@@ -381,3 +383,40 @@ def nomination_commend_complete(
     body clerk's ``commend`` task completes with it."""
     process = LifecycleProcess.objects.filter(nomination_id=nomination.pk).first()
     return _run_step(actor=actor, node=NominationFlow.commend, process=process, perform=perform)
+
+
+# --- decisions (steps 6 and 8) ----------------------------------------------------------------
+
+
+def recognition_decision_issue(*, actor: User, cycle: ReviewCycle, **options: Any) -> Decision:
+    """Issue the cycle's recognition decision and complete the clerk's
+    ``recognition_decision`` task; ``options`` are the service's optional arguments."""
+    return recognition_decision_complete(
+        actor=actor,
+        cycle=cycle,
+        perform=lambda: services.recognition_decision_issue(actor=actor, cycle=cycle, **options),
+    )
+
+
+def nomination_process(nomination: Nomination) -> LifecycleProcess | None:
+    """The nomination's process; started for a submitted nomination that has none (made
+    outside the flows)."""
+
+    def find():
+        return LifecycleProcess.objects.filter(nomination_id=nomination.pk).first()
+
+    process = find()
+    if process is None and nomination.status == NominationStatus.SUBMITTED:
+        process = _adopt(find, lambda: NominationFlow.start.run(nomination=nomination))
+    return process
+
+
+def nomination_commend(*, actor: User, nomination: Nomination, **options: Any) -> Decision:
+    """Issue the nomination's commendation decision and complete the awarding clerk's
+    ``commend`` task; ``options`` are the service's arguments (``award``...)."""
+    nomination_process(nomination)
+    return nomination_commend_complete(
+        actor=actor,
+        nomination=nomination,
+        perform=lambda: services.nomination_commend(actor=actor, nomination=nomination, **options),
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +14,7 @@ from rest_framework import serializers
 
 from core.importing import INITIATIVE_KINDS, FieldResolver, PhaseResolver
 from core.models import (
+    AwardType,
     CycleStatus,
     Field,
     Initiative,
@@ -25,6 +27,7 @@ from core.models import (
     ReviewCycle,
     Unit,
 )
+from documents.models import Decision, DecisionEntry, DecisionKind
 from workflows.models import (
     AnnualReport,
     AnnualReportStatus,
@@ -247,6 +250,36 @@ class NominationCreateSerializer(serializers.Serializer):
         return body
 
 
+class DecisionCreateSerializer(serializers.Serializer):
+    """``{"kind": "recognition", "cycle"}`` or ``{"kind": "commendation", "nomination",
+    "award", "items"?}``; ``issued_on`` defaults to today."""
+
+    kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    cycle = serializers.IntegerField(required=False)
+    nomination = serializers.IntegerField(required=False)
+    items = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_empty=False,
+        help_text=gettext_lazy("Ids of the nomination's items to approve; default: all."),
+    )
+    award = serializers.ChoiceField(choices=AwardType.choices, required=False)
+    issued_on = serializers.DateField(required=False, input_formats=DATE_FORMATS)
+    citation = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["kind"] == DecisionKind.RECOGNITION:
+            if attrs.get("cycle") is None:
+                raise serializers.ValidationError({"cycle": _("This field is required.")})
+        else:
+            if attrs.get("nomination") is None:
+                raise serializers.ValidationError({"nomination": _("This field is required.")})
+            if not attrs.get("award"):
+                raise serializers.ValidationError({"award": _("This field is required.")})
+        return attrs
+
+
 # --- output -------------------------------------------------------------------------------------
 
 
@@ -415,7 +448,15 @@ class NominationItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NominationItem
-        fields = ["initiative", "code", "recipient_kind", "recipient_name", "unit_code", "approved"]
+        fields = [
+            "id",
+            "initiative",
+            "code",
+            "recipient_kind",
+            "recipient_name",
+            "unit_code",
+            "approved",
+        ]
 
 
 class NominationSerializer(serializers.ModelSerializer):
@@ -479,3 +520,70 @@ class TaskSerializer(serializers.Serializer):
     def get_actions(self, task) -> list[str]:
         """The API paths (POST) that complete this task."""
         return self.context["actions"](task)
+
+
+class DecisionEntrySerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code")
+    certificate = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DecisionEntry
+        fields = [
+            "position",
+            "initiative",
+            "initiative_title",
+            "recipient_kind",
+            "recipient_name",
+            "unit_code",
+            "unit_name",
+            "award",
+            "citation",
+            "certificate",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"register_number": {"type": "string"}, "code": {"type": "string"}},
+        }
+    )
+    def get_certificate(self, entry: DecisionEntry) -> dict | None:
+        certificates = sorted(entry.certificates.all(), key=lambda c: c.register_sequence)
+        if not certificates:
+            return None
+        last = certificates[-1]
+        return {"register_number": last.register_number, "code": last.code}
+
+
+class DecisionIssuerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    kind = choice_text(DecisionKind)
+    issuer = DecisionIssuerSerializer()
+    entries = DecisionEntrySerializer(many=True)
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "title",
+            "issued_on",
+            "issuer",
+            "entries",
+            "pdf",
+            "sha256",
+        ]
+
+    def get_pdf(self, decision: Decision) -> str:
+        url = reverse("documents:decision-pdf", kwargs={"pk": decision.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url

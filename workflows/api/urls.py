@@ -45,5 +45,7 @@ urlpatterns = [
     path("cycles/<int:pk>/", views.CycleDetailView.as_view(), name="cycle-detail"),
     path("cycles/<int:pk>/open/", views.CycleOpenView.as_view(), name="cycle-open"),
     path("nominations/", views.NominationListView.as_view(), name="nomination-list"),
+    path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
+    path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
 ]

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotAllowed, WrongState
 from core.models import CycleStatus, Initiative, ReviewCycle, Role, SteeringBoard
+from documents.models import DecisionKind
 from workflows import selectors, services, tasks_layer
 from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
 
@@ -400,6 +401,66 @@ def _initiatives_named(request: Request, names: list[str]) -> list[Initiative]:
     if missing:
         raise InvalidInput(_("Unknown initiatives: %(codes)s") % {"codes": ", ".join(missing)})
     return [found[name] for name in names]
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+def _decision_response(request: Request, pk: int, status_code: int = 200) -> Response:
+    decision = selectors.decisions_for_user(user=request.user).filter(pk=pk).first()
+    if decision is None:
+        raise NotFound()
+    return Response(
+        s.DecisionSerializer(decision, context={"request": request}).data, status=status_code
+    )
+
+
+class DecisionListView(ApiView):
+    @extend_schema(
+        request=s.DecisionCreateSerializer, responses={201: s.DecisionSerializer, **ERRORS}
+    )
+    def post(self, request: Request) -> Response:
+        """Issue a numbered decision, completing its viewflow task: the board unit's clerk
+        recognises what the chair chose in a cycle (``kind`` recognition, ``cycle``), or the
+        awarding body unit's clerk approves all or some of a nomination with an award
+        (``kind`` commendation, ``nomination``, ``award``, ``items``)."""
+        data = parse(s.DecisionCreateSerializer, request.data)
+        options = {
+            key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")
+        }
+        if data["kind"] == DecisionKind.RECOGNITION:
+            # Looked up outside the user's scope on purpose: the service answers a wrong
+            # actor with 403, as the issue asks, rather than a silent 404.
+            cycle = ReviewCycle.objects.filter(pk=data["cycle"]).first()
+            if cycle is None:
+                raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
+            decision = tasks_layer.recognition_decision_issue(
+                actor=request.user, cycle=cycle, **options
+            )
+        else:
+            nomination = Nomination.objects.filter(pk=data["nomination"]).first()
+            if nomination is None:
+                raise InvalidInput(
+                    _("Unknown nomination: %(nomination)s") % {"nomination": data["nomination"]}
+                )
+            if data.get("citation"):
+                options["citation"] = data["citation"]
+            decision = tasks_layer.nomination_commend(
+                actor=request.user,
+                nomination=nomination,
+                award=data["award"],
+                approved_item_ids=data.get("items"),
+                **options,
+            )
+        return _decision_response(request, decision.pk, status.HTTP_201_CREATED)
+
+
+class DecisionDetailView(ApiView):
+    @extend_schema(responses={200: s.DecisionSerializer, 404: ERRORS[404]})
+    def get(self, request: Request, pk: int) -> Response:
+        """A decision of my units (issued by a body of my subtree, or listing one of my
+        units), with its entries and the link to its PDF."""
+        return _decision_response(request, pk)
 
 
 # --- tasks --------------------------------------------------------------------------------------

@@ -1,0 +1,163 @@
+"""Web forms: they parse input only; the services check states, roles and subtrees."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Field, InitiativeKind, InitiativeStatus, Phase, Unit
+
+REVIEW_ACCEPT, REVIEW_RETURN, REVIEW_REJECT = "accept", "return", "reject"
+
+
+class InitiativeFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", "---"), *InitiativeStatus.choices]
+    )
+    field = forms.ModelChoiceField(
+        label=_("Field"),
+        required=False,
+        queryset=Field.objects.order_by("pk"),
+        to_field_name="code",
+    )
+    phase = forms.ModelChoiceField(
+        label=_("Phase"),
+        required=False,
+        queryset=Phase.objects.order_by("code"),
+        to_field_name="code",
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", "---"), *InitiativeKind.choices]
+    )
+
+    def filters(self) -> dict[str, str | None]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status") or None,
+            "field": data["field"].code if data.get("field") else None,
+            "phase": data["phase"].code if data.get("phase") else None,
+            "kind": data.get("kind") or None,
+        }
+
+
+class InitiativeRegisterForm(forms.Form):
+    # A code, not a select: a province holds thousands of units. The service checks that
+    # the user is an official of the unit or of a unit above it.
+    unit_code = forms.CharField(
+        label=_("Unit code"),
+        max_length=64,
+        help_text=_("Your unit or a unit below it; the list suggests your own units."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=500)
+    kind = forms.ChoiceField(label=_("Kind"), choices=InitiativeKind.choices)
+    owner_name = forms.CharField(
+        label=_("Owner (individual initiatives)"), max_length=255, required=False
+    )
+    fields = forms.ModelMultipleChoiceField(
+        label=_("Fields"),
+        queryset=Field.objects.order_by("pk"),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.order_by("code"))
+    registered_on = forms.DateField(label=_("Registered on"), required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    goals = forms.CharField(label=_("Goals"), widget=forms.Textarea, required=False)
+
+    def clean_unit_code(self) -> Unit:
+        code = self.cleaned_data["unit_code"].strip()
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(_("Unknown unit code: %(code)s"), params={"code": code})
+        return unit
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            (REVIEW_ACCEPT, _("Accept: the initiative is monitored from now on")),
+            (REVIEW_RETURN, _("Return to the owner to edit and resubmit")),
+            (REVIEW_REJECT, _("Reject for good")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when you return or reject."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("action") in (REVIEW_RETURN, REVIEW_REJECT)
+            and not data.get("reason", "").strip()
+        ):
+            self.add_error("reason", _("Give a reason."))
+        return data
+
+
+class ResubmitForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=500)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    goals = forms.CharField(label=_("Goals"), widget=forms.Textarea, required=False)
+    reason = forms.CharField(
+        label=_("What you changed"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class AnnualReportForm(forms.Form):
+    text = forms.CharField(label=_("Annual report"), widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class EvaluationForm(forms.Form):
+    """One number per criterion of the cycle's rubric."""
+
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.code}"] = forms.DecimalField(
+                label=criterion.name,
+                min_value=0,
+                max_value=criterion.max_score,
+                decimal_places=2,
+                help_text=_("Weight %(weight)s, from 0 to %(max)s")
+                % {"weight": criterion.weight, "max": criterion.max_score},
+            )
+        self.order_fields([f"score_{c.code}" for c in self.criteria] + ["comment"])
+
+    def scores(self) -> dict[str, str]:
+        return {c.code: str(self.cleaned_data[f"score_{c.code}"]) for c in self.criteria}
+
+
+class CloseEvaluationForm(forms.Form):
+    pass
+
+
+class DecideForm(forms.Form):
+    recognise = forms.TypedChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+        choices=[
+            ("yes", _("Recognise: goes into the cycle's recognition decision")),
+            ("no", _("Do not recognise: the initiative goes back to monitoring")),
+        ],
+    )
+
+
+class CycleCreateForm(forms.Form):
+    phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.order_by("code"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    opens_on = forms.DateField(label=_("Opens on"))
+    report_due = forms.DateField(label=_("Reports due"))
+    evaluation_due = forms.DateField(label=_("Evaluations due"))
+    decision_due = forms.DateField(label=_("Decisions due"))
+    pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)

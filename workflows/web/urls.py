@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="workflows/login.html",
+            redirect_authenticated_user=True,
+            next_page="/tasks/",
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("tasks/", views.task_list, name="task-list"),
+    path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
+    path("initiatives/", views.initiative_list, name="initiative-list"),
+    path("initiatives/new/", views.initiative_register, name="initiative-register"),
+    path("initiatives/<int:pk>/", views.initiative_detail, name="initiative-detail"),
+    path("cycles/", views.cycle_list, name="cycle-list"),
+    path("cycles/new/", views.cycle_create, name="cycle-create"),
+    path("cycles/<int:pk>/open/", views.cycle_open, name="cycle-open"),
+]
