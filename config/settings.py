@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "viewflow",
+    # viewflow's Process and Task models live in this app (label "viewflow").
+    "viewflow.workflow",
     "core",
     "workflows",
     "notifications",
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files from gunicorn, with DEBUG off too.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +101,9 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The covering (INCLUDE) index on initiatives is a PostgreSQL speed-up; SQLite builds the
+# same index without the extra columns, which is what W040 says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "core.User"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -123,6 +130,9 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Exchange tables for broadcasts (worker remote control); kombu's default is
+        # "control" in the current directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 
@@ -156,10 +166,18 @@ USE_TZ = True
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing folder
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Gzip copies made by collectstatic (config/staticfiles.py); no manifest, so templates
+    # render before (and in tests without) a collectstatic run.
+    "staticfiles": {"BACKEND": "config.staticfiles.GzipStaticFilesStorage"},
+}
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/tasks/"
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,31 @@
+# One image for web, worker and beat (docker-compose.yml). Same Debian packages as ./dvk.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DVK_VAR_DIR=/app/var
+
+WORKDIR /app
+
+COPY scripts/apt-packages.txt scripts/apt-packages.txt
+RUN apt-get update \
+    && sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/apt-packages.txt \
+        | xargs apt-get install -y --no-install-recommends \
+    && rm -rf /var/lib/apt/lists/*
+
+# Dependencies first, so a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN pip install .
+
+COPY . .
+RUN msgfmt --check -o locale/vi/LC_MESSAGES/django.mo locale/vi/LC_MESSAGES/django.po \
+    && python manage.py collectstatic --noinput -v 0 \
+    && useradd --system --home-dir /app dvk \
+    && mkdir -p /app/var/media \
+    && chown -R dvk /app/var
+
+USER dvk
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

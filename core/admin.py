@@ -1,0 +1,249 @@
+"""The Django admin for the movement's data, in Vietnamese (English msgids, locale/vi).
+
+Thin: it edits reference data and corrects records. Tree paths are the service's job
+(``units_rebuild_paths``); an initiative's status and history change only through the
+workflow, so the admin shows them read-only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    BoardMember,
+    Commendation,
+    Criterion,
+    Field,
+    Initiative,
+    InitiativeStatusChange,
+    IssuingBody,
+    Phase,
+    ReviewCycle,
+    SteeringBoard,
+    Unit,
+    UnitRole,
+    User,
+)
+from .services import units_rebuild_paths
+
+admin.site.site_header = _("Administration of the “Dân vận khéo” emulation movement")
+admin.site.site_title = _("“Dân vận khéo” administration")
+admin.site.index_title = _("Administration")
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """A changelist of national size (100,000 units, 500,000 initiatives): no COUNT(*) of
+    the whole table on every filtered page."""
+
+    show_full_result_count = False
+    list_per_page = 50
+
+
+# --- Units ----------------------------------------------------------------------------------
+class UnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "kind", "parent", "successor", "valid_from", "valid_to"]
+
+    def clean(self):
+        cleaned = super().clean()
+        tree_parent = cleaned.get("successor") or cleaned.get("parent")
+        unit = self.instance
+        # The tree follows the successor first, then the parent: neither may hang the unit
+        # under itself or under a unit of its own subtree.
+        if unit.pk and tree_parent is not None and tree_parent.is_in_subtree_of(unit):
+            raise forms.ValidationError(
+                _("A unit cannot be placed under itself or under a unit below it.")
+            )
+        return cleaned
+
+
+@admin.register(Unit)
+class UnitAdmin(LargeTableAdmin):
+    form = UnitAdminForm
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "successor",
+        "depth",
+        "valid_from",
+        "valid_to",
+    ]
+    list_select_related = ["parent", "successor"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent", "successor"]
+    readonly_fields = ["depth", "path"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind"]}),
+        (_("Place in the tree"), {"fields": ["parent", "successor", "depth", "path"]}),
+        (_("Validity"), {"fields": ["valid_from", "valid_to"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or {"parent", "successor"} & set(form.changed_data):
+            units_rebuild_paths()
+            obj.refresh_from_db(fields=["path", "depth"])
+
+
+# --- People and boards ----------------------------------------------------------------------
+class UnitRoleInline(admin.TabularInline):
+    model = UnitRole
+    raw_id_fields = ["unit"]
+    extra = 0
+
+
+class UserBoardMemberInline(admin.TabularInline):
+    model = BoardMember
+    raw_id_fields = ["board"]
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Movement"), {"fields": ["full_name", "unit", "language"]}),
+    ]
+    add_fieldsets = [
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Movement"), {"fields": ["full_name", "unit", "language"]}),
+    ]
+    list_display = ["username", "full_name", "unit", "email", "is_staff", "is_active"]
+    list_select_related = ["unit"]
+    search_fields = ["username", "full_name", "email"]
+    raw_id_fields = ["unit"]
+    inlines = [UnitRoleInline, UserBoardMemberInline]
+
+
+class BoardMemberInline(admin.TabularInline):
+    model = BoardMember
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(SteeringBoard)
+class SteeringBoardAdmin(LargeTableAdmin):
+    list_display = ["name", "unit", "quorum", "is_active"]
+    list_select_related = ["unit"]
+    list_filter = ["is_active", "unit__kind"]
+    search_fields = ["name", "unit__code", "unit__name"]
+    raw_id_fields = ["unit"]
+    inlines = [BoardMemberInline]
+
+
+# --- Catalogues and review cycles -----------------------------------------------------------
+@admin.register(Field)
+class FieldAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "starts_on", "ends_on"]
+    search_fields = ["code", "name"]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(ReviewCycle)
+class ReviewCycleAdmin(admin.ModelAdmin):
+    list_display = [
+        "board",
+        "year",
+        "phase",
+        "status",
+        "report_due",
+        "evaluation_due",
+        "decision_due",
+    ]
+    list_select_related = ["board", "phase"]
+    list_filter = ["status", "phase", "year"]
+    search_fields = ["board__name", "board__unit__code"]
+    raw_id_fields = ["board"]
+    inlines = [CriterionInline]
+
+
+# --- Initiatives and their history ----------------------------------------------------------
+class ReadOnlyHistoryMixin:
+    """History is append-only: no one adds, edits or deletes it here, superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HistoryInline(ReadOnlyHistoryMixin, admin.TabularInline):
+    model = InitiativeStatusChange
+    fields = ["at", "from_status", "to_status", "actor", "reason", "source"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(LargeTableAdmin):
+    list_display = ["code", "title", "owner_unit", "kind", "phase", "status", "registered_on"]
+    list_select_related = ["owner_unit", "phase"]
+    list_filter = ["status", "kind", "phase", "fields"]
+    search_fields = ["code", "title"]
+    filter_horizontal = ["fields"]
+    raw_id_fields = ["owner_unit", "replicated_from"]
+    # The status moves only through the workflow, which writes the history line with it.
+    readonly_fields = ["status", "created_at", "updated_at"]
+    inlines = [HistoryInline]
+
+
+@admin.register(InitiativeStatusChange)
+class InitiativeStatusChangeAdmin(ReadOnlyHistoryMixin, LargeTableAdmin):
+    list_display = ["initiative", "from_status", "to_status", "actor", "at", "source"]
+    list_select_related = ["initiative", "actor"]
+    list_filter = ["to_status", "source"]
+    search_fields = ["initiative__code"]
+
+
+# --- Issuing bodies and commendations -------------------------------------------------------
+@admin.register(IssuingBody)
+class IssuingBodyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "abbreviation", "unit"]
+    list_select_related = ["unit"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "abbreviation"]
+    raw_id_fields = ["unit"]
+
+
+@admin.register(Commendation)
+class CommendationAdmin(LargeTableAdmin):
+    list_display = [
+        "recipient_name",
+        "recipient_kind",
+        "award",
+        "unit",
+        "issuer",
+        "decision_number",
+        "decision_date",
+    ]
+    list_select_related = ["unit", "issuer"]
+    list_filter = ["award", "recipient_kind", "phase"]
+    search_fields = ["recipient_name", "decision_number"]
+    raw_id_fields = ["unit", "initiative"]
