@@ -29,3 +29,22 @@ def only_task(user, name: str) -> Task:
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def submit_task(user, task, data: dict, *, expect_done: bool = True):
+    """GET the task page, then POST its form; when ``expect_done``, assert the task was
+    completed by ``user`` and the page sent them back to their tasks."""
+    from viewflow.workflow.status import STATUS
+
+    client = browser(user)
+    url = f"/tasks/{task.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, data)
+    if expect_done:
+        assert response.status_code == 302, messages_of(response) or response.content[:2000]
+        assert response["Location"] == "/tasks/"
+        task.refresh_from_db()
+        assert task.status == STATUS.DONE
+        assert task.owner_id == user.pk
+    return page, response

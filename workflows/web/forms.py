@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Field, InitiativeKind, InitiativeStatus, Phase, Unit
+from core.models import (
+    AwardType,
+    Field,
+    Initiative,
+    InitiativeKind,
+    InitiativeStatus,
+    IssuingBody,
+    Phase,
+    SteeringBoard,
+    Unit,
+)
 
 REVIEW_ACCEPT, REVIEW_RETURN, REVIEW_REJECT = "accept", "return", "reject"
 
@@ -161,3 +171,84 @@ class CycleCreateForm(forms.Form):
     evaluation_due = forms.DateField(label=_("Evaluations due"))
     decision_due = forms.DateField(label=_("Decisions due"))
     pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)
+
+
+class RecognitionDecisionForm(forms.Form):
+    issued_on = forms.DateField(
+        label=_("Issue date"),
+        required=False,
+        help_text=_("Leave empty for today."),
+    )
+
+
+class CommendForm(forms.Form):
+    """Approve all or some of a nomination's recipients, with one award."""
+
+    items = forms.MultipleChoiceField(
+        label=_("Approved recipients"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Recipients left unticked are refused."),
+    )
+    award = forms.ChoiceField(label=_("Award"), choices=AwardType.choices)
+    issued_on = forms.DateField(
+        label=_("Issue date"), required=False, help_text=_("Leave empty for today.")
+    )
+    citation = forms.CharField(
+        label=_("Citation"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Leave empty to keep the nomination's citation."),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = [
+            (
+                str(item.pk),
+                f"{item.recipient_name} – {item.initiative.code} {item.initiative.title}",
+            )
+            for item in items
+        ]
+        self.fields["items"].initial = [str(item.pk) for item in items]
+
+    def approved_item_ids(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data["items"]]
+
+
+class NominationForm(forms.Form):
+    """Propose recognised initiatives of the secretary's boards to an awarding body."""
+
+    board = forms.ModelChoiceField(label=_("Steering board"), queryset=SteeringBoard.objects.none())
+    initiatives = forms.ModelMultipleChoiceField(
+        label=_("Recognised initiatives"),
+        queryset=Initiative.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    awarding_body = forms.ModelChoiceField(
+        label=_("Awarding body"), queryset=IssuingBody.objects.none()
+    )
+    citation = forms.CharField(label=_("Citation"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, boards, initiatives, bodies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = boards
+        self.fields["initiatives"].queryset = initiatives
+        self.fields["initiatives"].label_from_instance = lambda i: (
+            f"{i.code} – {i.title} ({i.owner_unit.name})"
+        )
+        self.fields["awarding_body"].queryset = bodies
+
+
+class EndInitiativeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProgressReportForm(forms.Form):
+    text = forms.CharField(label=_("Progress report"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class MonitoringVisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("Visit date"))
+    visitors = forms.CharField(label=_("Visitors"), max_length=500, required=False)
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -21,6 +21,12 @@ urlpatterns = [
     path("initiatives/", views.initiative_list, name="initiative-list"),
     path("initiatives/new/", views.initiative_register, name="initiative-register"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="initiative-detail"),
+    path(
+        "initiatives/<int:pk>/<slug:action>/",
+        views.initiative_action,
+        name="initiative-action",
+    ),
+    path("nominations/new/", views.nomination_create, name="nomination-create"),
     path("cycles/", views.cycle_list, name="cycle-list"),
     path("cycles/new/", views.cycle_create, name="cycle-create"),
     path("cycles/<int:pk>/open/", views.cycle_open, name="cycle-open"),

@@ -14,9 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -24,9 +26,19 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.errors import DomainError
-from core.models import Initiative, ReviewCycle, Role, SteeringBoard, UnitRole
+from core.models import (
+    Initiative,
+    InitiativeStatus,
+    IssuingBody,
+    ReviewCycle,
+    Role,
+    SteeringBoard,
+    UnitRole,
+)
+from documents.models import Decision
 from workflows import selectors, services, tasks_layer
-from workflows.models import AnnualReport, Evaluation
+from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
+from workflows.roles import ancestor_ids, holds_board_role_above, is_official_for
 
 from . import forms as f
 
@@ -71,10 +83,14 @@ TASK_EFFECTS = {
         "clerk. Not recognised ones go back to monitoring."
     ),
     "recognition_decision": gettext_lazy(
-        "This step is done by the documents service; it is not yet available on this page."
+        "One numbered decision recognises every initiative listed below; they become "
+        "“recognised” and their boards can propose them for commendation. The number is "
+        "given when you issue it and is never reused."
     ),
     "commend": gettext_lazy(
-        "This step is done by the documents service; it is not yet available on this page."
+        "One numbered commendation decision with the award you choose is issued for the "
+        "recipients you tick; their initiatives become “commended”, and certificates are "
+        "made for a certificate of merit or of commendation. Unticked recipients are refused."
     ),
 }
 
@@ -160,10 +176,95 @@ def _visible_initiative(request: HttpRequest, pk: int) -> Initiative:
     return selectors.initiative_records(initiative_id=pk)
 
 
+# The actions of the initiative page: (form class, form prefix, who may, tasks_layer or
+# service call, success message).
+ACTIONS = ("withdraw", "discontinue", "progress", "visit")
+
+
+def _allowed_actions(user, initiative: Initiative) -> set[str]:
+    """Which of the page's forms to show; the services check again when one is posted."""
+    if initiative.status in services.FINAL_STATUSES:
+        return set()
+    allowed = set()
+    official = is_official_for(user, initiative.owner_unit)
+    if official:
+        allowed.add("withdraw")
+    if holds_board_role_above(user, initiative.owner_unit, (Role.SECRETARY, Role.CHAIR)):
+        allowed.add("discontinue")
+    if initiative.status == InitiativeStatus.MONITORED:
+        if official:
+            allowed.add("progress")
+        if holds_board_role_above(user, initiative.owner_unit):
+            allowed.add("visit")
+    return allowed
+
+
+def _action_form(action: str, data=None):
+    form_class = {
+        "withdraw": f.EndInitiativeForm,
+        "discontinue": f.EndInitiativeForm,
+        "progress": f.ProgressReportForm,
+        "visit": f.MonitoringVisitForm,
+    }[action]
+    return form_class(data, auto_id=f"id_{action}_%s")
+
+
+def _initiative_page(
+    request: HttpRequest, initiative: Initiative, bound=None, status: int = 200
+) -> HttpResponse:
+    allowed = _allowed_actions(request.user, initiative)
+    action_forms = {
+        action: (bound[1] if bound and bound[0] == action else _action_form(action))
+        for action in ACTIONS
+        if action in allowed or (bound and bound[0] == action)
+    }
+    return render(
+        request,
+        "workflows/initiative_detail.html",
+        {"initiative": initiative, "action_forms": action_forms},
+        status=status,
+    )
+
+
 @login_required
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _initiative_page(request, _visible_initiative(request, pk))
+
+
+@login_required
+@require_http_methods(["POST"])
+def initiative_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Withdraw, discontinue, file a progress report or record a monitoring visit."""
+    if action not in ACTIONS:
+        raise Http404
     initiative = _visible_initiative(request, pk)
-    return render(request, "workflows/initiative_detail.html", {"initiative": initiative})
+    form = _action_form(action, request.POST)
+    if not form.is_valid():
+        return _initiative_page(request, initiative, (action, form), status=400)
+    data, user = form.cleaned_data, request.user
+    try:
+        if action == "withdraw":
+            tasks_layer.initiative_withdraw(
+                actor=user, initiative=initiative, reason=data["reason"]
+            )
+            done = _("The initiative has been withdrawn.")
+        elif action == "discontinue":
+            tasks_layer.initiative_discontinue(
+                actor=user, initiative=initiative, reason=data["reason"]
+            )
+            done = _("The initiative has been discontinued.")
+        elif action == "progress":
+            services.progress_report_submit(actor=user, initiative=initiative, text=data["text"])
+            done = _("Progress report filed.")
+        else:
+            services.monitoring_visit_record(actor=user, initiative=initiative, **data)
+            done = _("Monitoring visit recorded.")
+    except DomainError as error:
+        messages.error(request, str(error))
+        fresh = selectors.initiative_records(initiative_id=initiative.pk)
+        return _initiative_page(request, fresh, (action, form), status=error.status)
+    messages.success(request, done)
+    return redirect("workflows:initiative-detail", pk=initiative.pk)
 
 
 @login_required
@@ -304,9 +405,66 @@ def _form_and_perform(request: HttpRequest, task: Task):
                 actor=user, report=report, recognise=form.cleaned_data["recognise"]
             )
 
+    elif name == "recognition_decision":
+        cycle = ReviewCycle.objects.select_related("board", "board__unit").get(pk=process.cycle_id)
+        form = f.RecognitionDecisionForm(data)
+        chosen = (
+            AnnualReport.objects.filter(
+                cycle=cycle,
+                status=AnnualReportStatus.DECIDED,
+                recognise=True,
+                recognition_decision__isnull=True,
+            )
+            .select_related("initiative", "initiative__owner_unit")
+            .order_by("-score", "pk")
+        )
+        context.update(
+            cycle=cycle,
+            chosen=list(chosen),
+            issuer=services.recognition_issuer(unit=cycle.board.unit),
+        )
+
+        def perform():
+            issued_on = form.cleaned_data["issued_on"]
+            return services.recognition_decision_issue(
+                actor=user, cycle=cycle, **({"issued_on": issued_on} if issued_on else {})
+            )
+
+    elif name == "commend":
+        nomination = Nomination.objects.select_related("awarding_body", "board").get(
+            pk=process.nomination_id
+        )
+        items = list(nomination.items.select_related("initiative", "unit").order_by("pk"))
+        form = f.CommendForm(data, items=items)
+        context.update(nomination=nomination, items=items)
+
+        def perform():
+            data = form.cleaned_data
+            return services.nomination_commend(
+                actor=user,
+                nomination=nomination,
+                award=data["award"],
+                approved_item_ids=form.approved_item_ids(),
+                issued_on=data["issued_on"],
+                citation=data["citation"],
+            )
+
     else:
         form, perform = None, None
     return form, perform, context
+
+
+def _done_message(task: Task, result) -> str:
+    done = _("Done: %(task)s.") % {"task": _task_title(task)}
+    if not isinstance(result, Decision):
+        return done
+    return format_html(
+        '{} {} <a href="{}">{}</a>',
+        done,
+        _("Decision number %(number)s.") % {"number": result.number},
+        reverse("documents:decision-pdf", args=[result.pk]),
+        _("Open the decision (PDF)"),
+    )
 
 
 @login_required
@@ -320,13 +478,13 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("This step cannot be completed on this page yet."))
         elif form.is_valid():
             try:
-                tasks_layer.task_complete(actor=request.user, task=task, perform=perform)
+                result = tasks_layer.task_complete(actor=request.user, task=task, perform=perform)
             except DomainError as error:
                 messages.error(request, str(error))
                 status = error.status
                 task.refresh_from_db()
             else:
-                messages.success(request, _("Done: %(task)s.") % {"task": _task_title(task)})
+                messages.success(request, _done_message(task, result))
                 return redirect("workflows:task-list")
     process = _lifecycle(task)
     initiative = (
@@ -420,3 +578,66 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
             _("Review cycle opened: %(count)s annual report tasks created.") % {"count": created},
         )
     return redirect("workflows:cycle-list")
+
+
+# --- nominations ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def nomination_create(request: HttpRequest) -> HttpResponse:
+    """The secretary proposes recognised initiatives of the board's units upward."""
+    boards = _secretary_boards(request)
+    board_list = list(boards)
+    if not board_list:
+        raise PermissionDenied(
+            _("Only the secretary of a steering board may propose initiatives for commendation.")
+        )
+    in_subtree = Q()
+    above = Q(unit__isnull=True)
+    for board in board_list:
+        in_subtree |= Q(owner_unit__path__startswith=board.unit.path)
+        above |= Q(unit_id__in=ancestor_ids(board.unit))
+    initiatives = (
+        Initiative.objects.filter(in_subtree, status=InitiativeStatus.RECOGNISED)
+        .select_related("owner_unit")
+        .order_by("owner_unit__path", "code")
+    )
+    bodies = (
+        IssuingBody.objects.filter(above).select_related("unit").order_by("unit__depth", "name")
+    )
+    form = f.NominationForm(
+        request.POST or None,
+        boards=boards,
+        initiatives=initiatives,
+        bodies=bodies,
+        initial={"board": board_list[0].pk},
+    )
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            data = form.cleaned_data
+            try:
+                nomination = tasks_layer.nomination_create(
+                    actor=request.user,
+                    board=data["board"],
+                    awarding_body=data["awarding_body"],
+                    items=list(data["initiatives"]),
+                    citation=data["citation"],
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Proposed %(count)s recipients to %(body)s; its clerk gets the "
+                        "commendation task."
+                    )
+                    % {"count": nomination.items.count(), "body": nomination.awarding_body.name},
+                )
+                return redirect("workflows:task-list")
+    return render(request, "workflows/nomination_form.html", {"form": form}, status=status)
