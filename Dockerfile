@@ -11,7 +11,7 @@ WORKDIR /app
 
 COPY scripts/apt-packages.txt scripts/apt-packages.txt
 RUN apt-get update \
-    && sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/apt-packages.txt \
+    && sed -e '/^# --- test only/,$d' -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/apt-packages.txt \
         | xargs apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 
