@@ -23,6 +23,9 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Absolute base of links in emails and QR codes (the public verification page).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
 # The name of the movement this deployment serves (GLOSSARY: one deployment, one movement).
 MOVEMENT_NAME = env.str("MOVEMENT_NAME", default="Dân vận khéo")
 
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
