@@ -37,6 +37,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_cycle_open import copy_rows, recreate_database  # noqa: E402
+
 PROVINCES = 34
 COMMUNES = 3321
 HAMLETS_PER_COMMUNE = 18
@@ -56,14 +60,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def recreate_database(dsn: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup_django(args: argparse.Namespace) -> None:
     os.environ["DATABASE_URL"] = f"{args.dsn}/{args.database}"
     os.environ["REDIS_URL"] = args.redis
@@ -76,15 +72,6 @@ def setup_django(args: argparse.Namespace) -> None:
 
     # The in-app channel only: the benchmark measures the outbox, not an SMTP server.
     settings.NOTIFICATION_CHANNELS = ["notifications.channels.InAppChannel"]
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
 
 
 def set_sequence(cursor, table: str, value: int) -> None:

@@ -68,9 +68,9 @@ def period_label(*, phase: Phase | None, year: int | None) -> str:
     return pgettext(CONTEXT, "All time")
 
 
-def _width(text: str) -> int:
-    # Combining marks take no column; count what a terminal shows.
-    return sum(not unicodedata.combining(ch) for ch in unicodedata.normalize("NFC", text))
+def display_width(text: str) -> int:
+    """Columns a terminal shows: combining marks take none."""
+    return sum(not unicodedata.combining(ch) for ch in unicodedata.normalize("NFC", str(text)))
 
 
 def _label(labels: dict, value: str) -> str:
@@ -136,14 +136,14 @@ def render_text(report: dict[str, Any]) -> str:
     breakdown(1, pgettext(CONTEXT, "By recipient"), commendations["by_recipient_kind"], kind_label)
     breakdown(1, pgettext(CONTEXT, "By issuing body"), commendations["by_issuer"], str)
 
-    label_width = max(_width("  " * indent + label) for indent, label, _n in lines) + 2
+    label_width = max(display_width("  " * indent + label) for indent, label, _n in lines) + 2
     title = pgettext(CONTEXT, "Report on the “%(movement)s” emulation movement") % {
         "movement": settings.MOVEMENT_NAME
     }
     unit = report["unit"]
     out = [
         title,
-        "=" * _width(title),
+        "=" * display_width(title),
         pgettext(CONTEXT, "Unit: %(name)s (%(code)s)") % unit,
         period_label(phase=phase, year=report["year"]),
     ]
@@ -155,6 +155,6 @@ def render_text(report: dict[str, Any]) -> str:
                 out.append(text)
             continue
         shown = number_format(number, force_grouping=True)
-        padding = label_width - _width(text) + NUMBER_WIDTH - len(shown)
+        padding = label_width - display_width(text) + NUMBER_WIDTH - len(shown)
         out.append(text + " " * padding + shown)
     return "\n".join(out) + "\n"

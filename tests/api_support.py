@@ -6,8 +6,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
-from core.models import Role, UnitRole
-from core.tests.factories import UserFactory
+from core.models import IssuerKind, Role, UnitRole
+from core.tests.factories import IssuingBodyFactory, UserFactory
 
 SCORES = dict.fromkeys(
     ["effectiveness", "participation", "creativity", "replicability", "sustainability"], 80
@@ -51,6 +51,30 @@ def clerk(unit):
     user = UserFactory(unit=unit)
     UnitRole.objects.create(unit=unit, user=user, role=Role.CLERK)
     return user
+
+
+def add_issuers_and_clerks(world):
+    """The bodies that sign decisions in the end-to-end tests, and a clerk for each level:
+    the district board's own issuing body recognises, the province's People's Committee
+    awards."""
+    world.board_body = IssuingBodyFactory(
+        code="bcd-hoa-an",
+        name="Ban Chỉ đạo phong trào “Dân vận khéo” huyện Hòa An",
+        unit=world.district.unit,
+        kind=IssuerKind.STEERING_BOARD,
+        abbreviation="BCĐ",
+    )
+    world.province_body = IssuingBodyFactory(
+        code="ubnd-tinh",
+        name="Ủy ban nhân dân tỉnh Cao Bằng",
+        unit=world.province,
+        kind=IssuerKind.PEOPLE_COMMITTEE,
+        abbreviation="UBND",
+    )
+    world.district_clerk = clerk(world.district.unit)
+    world.province_clerk = clerk(world.province)
+    world.sibling_clerk = clerk(world.sibling.unit)
+    return world
 
 
 def task_names(user) -> list[tuple[int | None, str]]:

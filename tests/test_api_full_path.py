@@ -27,8 +27,8 @@ from workflows.tests.factories import NominationFactory, build_world
 
 from .api_support import (
     SCORES,
+    add_issuers_and_clerks,
     api,
-    clerk,
     create_cycle,
     fast_password_hashing,
     register,
@@ -54,24 +54,7 @@ def world(db):
     IssuingBodyFactory(
         code="ubnd-hoa-an", unit=d.unit, kind=IssuerKind.PEOPLE_COMMITTEE, abbreviation="UBND"
     )
-    world.board_body = IssuingBodyFactory(
-        code="bcd-hoa-an",
-        name="Ban Chỉ đạo phong trào “Dân vận khéo” huyện Hòa An",
-        unit=d.unit,
-        kind=IssuerKind.STEERING_BOARD,
-        abbreviation="BCĐ",
-    )
-    world.province_body = IssuingBodyFactory(
-        code="ubnd-tinh",
-        name="Ủy ban nhân dân tỉnh Cao Bằng",
-        unit=world.province,
-        kind=IssuerKind.PEOPLE_COMMITTEE,
-        abbreviation="UBND",
-    )
-    world.district_clerk = clerk(d.unit)
-    world.province_clerk = clerk(world.province)
-    world.sibling_clerk = clerk(world.sibling.unit)
-    return world
+    return add_issuers_and_clerks(world)
 
 
 def ok(response, code: int = 200) -> dict:

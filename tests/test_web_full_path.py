@@ -17,11 +17,10 @@ from core.models import (
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
-    IssuerKind,
     Phase,
     ReviewCycle,
 )
-from core.tests.factories import InitiativeFactory, IssuingBodyFactory
+from core.tests.factories import InitiativeFactory
 from documents.models import Certificate, Decision
 from workflows.models import (
     LifecycleProcess,
@@ -33,7 +32,7 @@ from workflows.models import (
 )
 from workflows.tests.factories import build_world
 
-from .api_support import clerk, fast_password_hashing
+from .api_support import add_issuers_and_clerks, fast_password_hashing
 from .web_support import browser, messages_of, only_task, open_tasks, submit_task
 
 CRITERIA = ["effectiveness", "participation", "creativity", "replicability", "sustainability"]
@@ -48,26 +47,7 @@ def _fast_password_hashing_and_media(settings, tmp_path):
 
 @pytest.fixture
 def world(db):
-    world = build_world()
-    d = world.district
-    world.board_body = IssuingBodyFactory(
-        code="bcd-hoa-an",
-        name="Ban Chỉ đạo phong trào “Dân vận khéo” huyện Hòa An",
-        unit=d.unit,
-        kind=IssuerKind.STEERING_BOARD,
-        abbreviation="BCĐ",
-    )
-    world.province_body = IssuingBodyFactory(
-        code="ubnd-tinh",
-        name="Ủy ban nhân dân tỉnh Cao Bằng",
-        unit=world.province,
-        kind=IssuerKind.PEOPLE_COMMITTEE,
-        abbreviation="UBND",
-    )
-    world.district_clerk = clerk(d.unit)
-    world.province_clerk = clerk(world.province)
-    world.sibling_clerk = clerk(world.sibling.unit)
-    return world
+    return add_issuers_and_clerks(build_world())
 
 
 def phase_pk(code: str = "2021-2025") -> int:

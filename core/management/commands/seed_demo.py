@@ -1,7 +1,6 @@
 """Build the demo province (Cao Bằng, 2016 - 2020) and print the demo logins."""
 
 import time
-import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
@@ -10,6 +9,7 @@ from django.utils.translation import pgettext_lazy as _p
 
 from core import demo
 from core.errors import DomainError
+from core.reporting import display_width
 
 CONTEXT = "demo data"
 
@@ -34,12 +34,8 @@ COUNT_LABELS = {
 }
 
 
-def _width(text: str) -> int:
-    return sum(not unicodedata.combining(ch) for ch in unicodedata.normalize("NFC", str(text)))
-
-
 def _pad(text: str, width: int) -> str:
-    return str(text) + " " * (width - _width(text))
+    return str(text) + " " * (width - display_width(text))
 
 
 def logins_table(logins: list[dict]) -> list[str]:
@@ -58,7 +54,7 @@ def logins_table(logins: list[dict]) -> list[str]:
         )
         for login in logins
     ]
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = []
     for row in [header, *rows]:
         lines.append("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -110,7 +106,7 @@ class Command(BaseCommand):
                 }
             )
             counts = result["counts"]
-            width = max(_width(label) for label in COUNT_LABELS.values()) + 2
+            width = max(display_width(label) for label in COUNT_LABELS.values()) + 2
             for key, label in COUNT_LABELS.items():
                 shown = number_format(counts.get(key, 0), force_grouping=True)
                 self.stdout.write(f"  {_pad(label, width)}{shown:>7}")
