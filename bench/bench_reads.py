@@ -222,7 +222,7 @@ def add_boards(seed: int) -> None:
         UnitRole,
         User,
     )
-    from workflows import services, tasks_layer
+    from workflows import services
     from workflows.models import AnnualReport
 
     province = Unit.objects.filter(kind=UnitKind.PROVINCE).order_by("pk").first()
@@ -261,7 +261,7 @@ def add_boards(seed: int) -> None:
     )
     fields = list(Field.objects.order_by("pk")[:1])
     for i, hamlet in enumerate(hamlets):
-        tasks_layer.initiative_register(
+        services.initiative_register(
             actor=official, unit=hamlet, title=f"Mô hình mới {i}",
             kind=InitiativeKind.COLLECTIVE, fields=fields, phase=phase,
             registered_on=dt.date(2025, 3, 1),
@@ -278,7 +278,7 @@ def add_boards(seed: int) -> None:
     )
     rng = random.Random(seed + 2)
     for report in rng.sample(reports, min(SUBMITTED, len(reports))):
-        tasks_layer.annual_report_submit(
+        services.annual_report_submit(
             actor=commune_official, report=report, text="Báo cáo năm 2025."
         )
 

@@ -27,7 +27,7 @@ from .models import (
     UnitRole,
     User,
 )
-from .services import units_rebuild_paths
+from .services import board_members_changed, units_rebuild_paths
 
 admin.site.site_header = _("Administration of the “Dân vận khéo” emulation movement")
 admin.site.site_title = _("“Dân vận khéo” administration")
@@ -99,6 +99,27 @@ class UnitRoleInline(admin.TabularInline):
     extra = 0
 
 
+class BoardMembersFollowMixin:
+    """Board seats edited here change who evaluates: announce the boards whose members
+    changed (``core.services.board_members_changed``), so evaluation tasks follow."""
+
+    def save_formset(self, request, form, formset, change):
+        formset.save()
+        if formset.model is BoardMember:
+            changed = [
+                *formset.new_objects,
+                *formset.deleted_objects,
+                *(member for member, _fields in formset.changed_objects),
+            ]
+            if changed:
+                board_members_changed(board_ids={member.board_id for member in changed})
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if isinstance(form.instance, SteeringBoard) and "is_active" in form.changed_data:
+            board_members_changed(board_ids={form.instance.pk})
+
+
 class UserBoardMemberInline(admin.TabularInline):
     model = BoardMember
     raw_id_fields = ["board"]
@@ -106,7 +127,7 @@ class UserBoardMemberInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BoardMembersFollowMixin, DjangoUserAdmin):
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (_("Movement"), {"fields": ["full_name", "unit", "language"]}),
@@ -129,7 +150,7 @@ class BoardMemberInline(admin.TabularInline):
 
 
 @admin.register(SteeringBoard)
-class SteeringBoardAdmin(LargeTableAdmin):
+class SteeringBoardAdmin(BoardMembersFollowMixin, LargeTableAdmin):
     list_display = ["name", "unit", "quorum", "is_active"]
     list_select_related = ["unit"]
     list_filter = ["is_active", "unit__kind"]

@@ -16,4 +16,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Movement data")
 
     def ready(self) -> None:
+        from .events import load_handlers
+
         post_migrate.connect(_seed_reference_data, sender=self, dispatch_uid="core-reference-data")
+        # core is listed first in INSTALLED_APPS, but handler modules import the other apps'
+        # models: Django has loaded every model before any ready() runs.
+        load_handlers()

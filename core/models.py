@@ -288,6 +288,16 @@ class ReviewCycle(models.Model):
         _("status"), max_length=16, choices=CycleStatus.choices, default=CycleStatus.DRAFT
     )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "User",
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_reason = models.TextField(_("reason for closing"), blank=True)
 
     class Meta:
         verbose_name = _("review cycle")

@@ -9,10 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+from .events import BoardMembersChanged, emit_on_commit
 from .models import (
+    BOARD_ROLES,
+    BoardMember,
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
+    SteeringBoard,
     Unit,
     User,
     path_step,
@@ -150,3 +154,36 @@ def initiative_record_status(
         source=source,
         at=at or timezone.now(),
     )
+
+
+# --- board members --------------------------------------------------------------------------
+
+
+def board_members_changed(*, board_ids) -> None:
+    """Announce that these boards' members changed (whoever wrote them: a service below,
+    the admin, an import), so that evaluation tasks follow."""
+    for board_id in sorted(set(board_ids)):
+        emit_on_commit(BoardMembersChanged(board_id=board_id))
+
+
+@transaction.atomic
+def board_member_add(*, board: SteeringBoard, user: User, role: str) -> BoardMember:
+    """Seat ``user`` on ``board`` with ``role`` (once per role)."""
+    if role not in [r.value for r in BOARD_ROLES]:
+        raise InvalidInput(_("Unknown board role: %(role)s") % {"role": role})
+    member, created = BoardMember.objects.get_or_create(board=board, user=user, role=role)
+    if created:
+        board_members_changed(board_ids=[board.pk])
+    return member
+
+
+@transaction.atomic
+def board_member_remove(*, board: SteeringBoard, user: User, role: str | None = None) -> int:
+    """Take ``user``'s seats (of ``role``, or all) off ``board``; returns how many."""
+    seats = BoardMember.objects.filter(board=board, user=user)
+    if role is not None:
+        seats = seats.filter(role=role)
+    removed, _by_model = seats.delete()
+    if removed:
+        board_members_changed(board_ids=[board.pk])
+    return removed

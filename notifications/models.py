@@ -36,6 +36,18 @@ class MessageKind(models.TextChoices):
     CYCLE_OPENED = "cycle_opened", _("Review cycle opened")
     # To the officials of a unit named in a recognition or commendation decision.
     DECISION_ISSUED = "decision_issued", _("Decision issued")
+    # To the owner's officials: their registration was accepted, returned, rejected; the
+    # initiative was not recognised, or discontinued. To the responsible secretary: withdrawn.
+    INITIATIVE_STATUS = "initiative_status", _("Initiative status changed")
+    # A progress report (to the secretary), a visit's findings (to the owner's officials),
+    # an evaluation passed to the board above (to both boards' secretaries).
+    INITIATIVE_UPDATE = "initiative_update", _("Initiative update")
+    # To each person who may take a task that just appeared (or became ready).
+    TASK_WAITING = "task_waiting", _("Task waiting")
+    # To the nominating board's secretary and chair: the awarding body decided.
+    NOMINATION_DECIDED = "nomination_decided", _("Nomination decided")
+    # To the chair and secretary of the cycle's board.
+    CYCLE_CLOSED = "cycle_closed", _("Review cycle closed")
 
 
 class Message(models.Model):

@@ -88,6 +88,29 @@ def inbox_channel_name() -> str:
     return "inapp"
 
 
+# --- whom a notice concerns ------------------------------------------------------------------
+
+
+def owner_officials(initiatives: Iterable[Initiative]) -> dict[int, list[int]]:
+    """The officials each initiative's notices go to: those of its owner unit, or of the
+    nearest unit above it that has officials (a hamlet's initiatives are run by its
+    commune's officials). Two queries whatever the number of initiatives."""
+    initiatives = list(initiatives)
+    paths = {i.pk: i.owner_unit.path for i in initiatives}
+    units = {u for path in paths.values() for u in _ancestor_ids(path)}
+    officials: dict[int, list[int]] = defaultdict(list)
+    for unit_id, user_id in (
+        UnitRole.objects.filter(unit_id__in=units, role=Role.OFFICIAL, user__is_active=True)
+        .order_by("unit_id", "user_id")
+        .values_list("unit_id", "user_id")
+    ):
+        officials[unit_id].append(user_id)
+    return {
+        pk: next((officials[u] for u in _ancestor_ids(path) if officials.get(u)), [])
+        for pk, path in paths.items()
+    }
+
+
 # --- annual reports -------------------------------------------------------------------------
 
 

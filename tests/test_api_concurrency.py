@@ -14,7 +14,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from core.models import InitiativeStatus, InitiativeStatusChange, Role
 from core.tests.factories import InitiativeFactory, field, phase
-from workflows import services, tasks_layer
+from workflows import services
 from workflows.flows import FLOWS
 from workflows.models import AnnualReport, Evaluation, LifecycleProcess
 from workflows.tests.factories import ReviewCycleFactory, build_world
@@ -106,7 +106,7 @@ def test_two_secretaries_completing_the_same_review_at_once(world, monkeypatch):
     d = world.district
     second = d.members[1]
     d.board.members.filter(user=second).update(role=Role.SECRETARY)
-    initiative = tasks_layer.initiative_register(
+    initiative = services.initiative_register(
         actor=d.official,
         unit=d.commune,
         title="Mô hình “Dân vận khéo”",
@@ -144,7 +144,7 @@ def test_one_member_sending_the_same_evaluation_twice_at_once(world, monkeypatch
     cycle = ReviewCycleFactory(board=d.board)
     services.cycle_open(cycle=cycle, actor=d.secretary)
     report = AnnualReport.objects.get(initiative=initiative)
-    tasks_layer.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
+    services.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
     path = f"/api/v1/initiatives/{initiative.pk}/evaluations/"
     body = {"cycle": cycle.pk, "scores": SCORES, "comment": "Tốt"}
     slowed(monkeypatch, "weighted_total")

@@ -8,7 +8,7 @@ from viewflow.workflow.models import Task
 
 from core.models import CycleStatus, Initiative, InitiativeStatus, InitiativeStatusChange
 from core.tests.factories import InitiativeFactory, IssuingBodyFactory, field, phase
-from workflows import services, tasks_layer
+from workflows import services
 from workflows.models import AnnualReport
 from workflows.tests.factories import ReviewCycleFactory, build_world
 
@@ -29,7 +29,7 @@ def world(db):
 def district_case(world):
     """The district has a registration under review and an annual report under evaluation."""
     d = world.district
-    registered = tasks_layer.initiative_register(
+    registered = services.initiative_register(
         actor=d.official,
         unit=d.commune,
         title="Mô hình của huyện Hòa An",
@@ -41,7 +41,7 @@ def district_case(world):
     cycle = ReviewCycleFactory(board=d.board, status=CycleStatus.DRAFT)
     services.cycle_open(cycle=cycle, actor=d.secretary)
     report = AnnualReport.objects.get(initiative=monitored)
-    tasks_layer.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
+    services.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
     return registered, monitored, cycle
 
 

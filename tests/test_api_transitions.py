@@ -11,7 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from core.models import CycleStatus, Field, Initiative, InitiativeStatus
 from core.tests.factories import InitiativeFactory, IssuingBodyFactory
-from workflows import services, tasks_layer
+from workflows import services
 from workflows.models import AnnualReport, AnnualReportStatus, LifecycleProcess
 from workflows.tests.factories import ReviewCycleFactory, build_world
 
@@ -186,7 +186,7 @@ def monitored(world, cycle):
 
 def submitted(world, initiative, cycle):
     report = AnnualReport.objects.get(initiative=initiative, cycle=cycle)
-    tasks_layer.annual_report_submit(actor=world.district.official, report=report, text="Báo cáo")
+    services.annual_report_submit(actor=world.district.official, report=report, text="Báo cáo")
     return report
 
 
@@ -242,14 +242,14 @@ def test_close_evaluation_by_the_secretary_once_a_quorum_has_scored(world, cycle
     d = world.district
     report = submitted(world, monitored, cycle)
     path = f"/api/v1/initiatives/{monitored.pk}/close-evaluation/"
-    tasks_layer.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
+    services.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
     assert_error(
         post(d.secretary, path, {"cycle": cycle.pk}),
         409,
         "Chưa đủ phiếu chấm để kết thúc: mới có 1 trên 3 phiếu cần có.",
     )
     for member in (d.members[1], d.chair):
-        tasks_layer.evaluation_submit(actor=member, report=report, scores=SCORES)
+        services.evaluation_submit(actor=member, report=report, scores=SCORES)
     assert_error(
         post(d.chair, path, {"cycle": cycle.pk}),
         403,
@@ -264,8 +264,8 @@ def test_decide_by_the_chair_once(world, cycle, monitored):
     d = world.district
     report = submitted(world, monitored, cycle)
     for member in (d.members[0], d.members[1], d.chair):
-        tasks_layer.evaluation_submit(actor=member, report=report, scores=SCORES)
-    tasks_layer.evaluation_close(actor=d.secretary, report=report)
+        services.evaluation_submit(actor=member, report=report, scores=SCORES)
+    services.evaluation_close(actor=d.secretary, report=report)
     path = f"/api/v1/initiatives/{monitored.pk}/decide/"
     assert_error(
         post(d.secretary, path, {"cycle": cycle.pk, "recognise": False}),

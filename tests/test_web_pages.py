@@ -8,7 +8,7 @@ from django.test import Client
 from viewflow.workflow.status import STATUS
 
 from core.models import InitiativeStatus
-from workflows import tasks_layer
+from workflows import services
 from workflows.tests.factories import build_world
 
 from .api_support import fast_password_hashing
@@ -28,7 +28,7 @@ def world(db):
 def registered(district, title="Mô hình dân vận khéo"):
     from core.models import Field, Phase
 
-    return tasks_layer.initiative_register(
+    return services.initiative_register(
         actor=district.official,
         unit=district.commune,
         title=title,
@@ -89,7 +89,7 @@ def test_review_refuses_a_return_without_a_reason_and_changes_nothing(world):
 def test_a_task_done_meanwhile_is_refused_with_a_message_not_an_error(world):
     initiative = registered(world.district)
     review = only_task(world.district.secretary, "review")
-    tasks_layer.initiative_accept(actor=world.district.secretary, initiative=initiative)
+    services.initiative_accept(actor=world.district.secretary, initiative=initiative)
     # The page was opened before; posting it now finds the task done: 404 (no longer open).
     response = browser(world.district.secretary).post(f"/tasks/{review.pk}/", {"action": "accept"})
     assert response.status_code == 404

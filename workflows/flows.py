@@ -1,16 +1,19 @@
 """The lifecycle's viewflow flows: every human step is a task in the queue of those who may
-take it.
+take it, and is defined once, here.
 
-Flows only wire nodes; the work is done by ``workflows.services`` (called by
-``workflows.tasks_layer``, the one place that completes a task), and who may take a task is
-decided by ``workflows.roles`` through ``RoleView``, never by Django model permissions.
+A step's declaration (a ``Step`` node) says who may take it, its title and what completing it
+does, its web input (a ``StepForm`` that calls the step's one service), the API calls that
+complete it and when it is due; the web task page, the API's task ``actions``, the queues,
+the digest and the notices are derived from it. The work is done by the step's service in
+``workflows.services``, which checks, writes and completes the task; who may take a task is
+``workflows.takers``, never Django model permissions.
 
 - ``RegistrationFlow``, one process per initiative: review by the secretary of the
   responsible board; a returned registration goes back to the owner's officials to resubmit.
 - ``AnnualReviewFlow``, one process per annual report: the owner's officials report, each
-  board member who is not recused evaluates (one task each), the secretary closes the
-  evaluation, the chair decides. ``cycle_open`` writes the processes and their first task in
-  bulk (``annual_reviews_start``), as ``start`` would have one by one.
+  member of the evaluating board who is not recused evaluates (one task each), the secretary
+  closes the evaluation, the chair decides. ``cycle_open`` writes the processes and their
+  first task in bulk (``annual_reviews_start``), as ``start`` would have one by one.
 - ``RecognitionFlow``, one process per review cycle and recognition decision: the clerk of
   the board's unit issues the decision for the initiatives the chair recognised.
 - ``NominationFlow``, one process per nomination: the clerk of the awarding body's unit
@@ -23,7 +26,6 @@ people completing the same task queue on that lock and the second finds it done.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -31,112 +33,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
-from viewflow.workflow.activation import Activation
 from viewflow.workflow.fields import get_flow_ref, get_task_ref
 from viewflow.workflow.models import Process, Task
-from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.status import PROCESS, STATUS
 
-from core.models import InitiativeStatus, ReviewCycle, Role, UnitRole, User
+from core.models import InitiativeStatus, ReviewCycle, User
 
-from . import roles
+from . import services
 from .models import (
     AnnualReport,
     AnnualReportStatus,
-    Evaluation,
     LifecycleProcess,
     Nomination,
     ProcessKind,
 )
-from .roles import Taker
-from .selectors import report_evaluators
-
-# --- who may take a task ----------------------------------------------------------------------
-
-
-def _process(task: Task) -> LifecycleProcess:
-    process = task.process
-    if isinstance(process, LifecycleProcess):
-        return process
-    return LifecycleProcess.objects.select_related(
-        "initiative__owner_unit", "cycle__board__unit", "nomination__awarding_body"
-    ).get(pk=task.process_id)
-
-
-def may_take(taker: str, user: User, task: Task) -> bool:
-    """Whether ``user`` may take ``task`` (its role on the process's initiative, cycle or
-    nomination); the object-level twin of the queue filters in ``selectors``."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if taker == Taker.EVALUATOR:
-        return task.owner_id == user.pk
-    process = _process(task)
-    if taker == Taker.OWNER_OFFICIAL:
-        return roles.is_official_for(user, process.initiative.owner_unit)
-    if taker == Taker.RESPONSIBLE_SECRETARY:
-        board = roles.responsible_board(process.initiative.owner_unit)
-        return board is not None and Role.SECRETARY in roles.board_role(user, board)
-    if taker == Taker.CYCLE_SECRETARY:
-        return Role.SECRETARY in roles.board_role(user, process.cycle.board)
-    if taker == Taker.CYCLE_CHAIR:
-        return Role.CHAIR in roles.board_role(user, process.cycle.board)
-    if taker == Taker.BOARD_CLERK:
-        unit_id = process.cycle.board.unit_id
-    elif taker == Taker.AWARDING_CLERK:
-        unit_id = process.nomination.awarding_body.unit_id
-    else:
-        raise ValueError(f"unknown taker {taker!r}")
-    return (
-        unit_id is not None
-        and UnitRole.objects.filter(user=user, unit_id=unit_id, role=Role.CLERK).exists()
-    )
-
-
-class RoleView(flow.View):
-    """A human task whose takers are decided by ``workflows.roles``.
-
-    ``view`` is the web form the lead plugs in (the task's ``execute`` page); the API does
-    not need it: it completes the task through ``workflows.tasks_layer``.
-    """
-
-    def __init__(self, taker: str, view: Any = None, **kwargs: Any) -> None:
-        super().__init__(view, **kwargs)
-        self.taker = taker
-        self.Permission(Taker.permission(taker))
-
-    def can_assign(self, user: User, task: Task) -> bool:
-        return task.owner_id is None and may_take(self.taker, user, task)
-
-    def can_execute(self, user: User, task: Task) -> bool:
-        return task.owner_id == getattr(user, "pk", None) and may_take(self.taker, user, task)
-
-
-# --- a split that fans out over data ------------------------------------------------------------
-
-
-class FanOutActivation(SplitActivation):
-    @Activation.status.super()
-    def activate(self):
-        for node, case, data_source in self.flow_task._branches:
-            if case and not case(self):
-                continue
-            if data_source is None:
-                self.next_tasks.append((node, None))
-            else:
-                self.next_tasks.extend((node, item) for item in data_source(self))
-
-
-class FanOut(flow.Split):
-    """A parallel split whose branch may run once per item of ``data_source(activation)``,
-    each task getting the item as its ``data`` (viewflow's open-source ``Split`` ignores
-    ``data_source``)."""
-
-    activation_class = FanOutActivation
-
-    def Next(self, node, case=None, data_source=None):  # noqa: N802 - viewflow's naming
-        self._activate_next.append((node, case, data_source))
-        return self
-
+from .nodes import FanOut, Step
+from .takers import Taker
+from .web import forms
 
 # --- flows ------------------------------------------------------------------------------------
 
@@ -158,13 +71,30 @@ class RegistrationFlow(flow.Flow):
         .Default(this.end)
     )
     review = (
-        RoleView(Taker.RESPONSIBLE_SECRETARY)
-        .Annotation(title=_("Review the registration"))
+        Step(
+            Taker.RESPONSIBLE_SECRETARY,
+            form=forms.ReviewForm,
+            api=("api:initiative-accept", "api:initiative-return", "api:initiative-reject"),
+        )
+        .Annotation(
+            title=_("Review the registration"),
+            description=_(
+                "Accepting puts the initiative under monitoring (status “monitored”). "
+                "Returning sends it back to the owner unit's official with your reason, to edit "
+                "and resubmit. Rejecting ends it for good."
+            ),
+        )
         .Next(this.route)
     )
     resubmit = (
-        RoleView(Taker.OWNER_OFFICIAL)
-        .Annotation(title=_("Edit and resubmit the registration"))
+        Step(Taker.OWNER_OFFICIAL, form=forms.ResubmitForm, api=("api:initiative-resubmit",))
+        .Annotation(
+            title=_("Edit and resubmit the registration"),
+            description=_(
+                "Your changes are saved and the registration goes back to the board "
+                "secretary's queue for review."
+            ),
+        )
         .Next(this.route)
     )
     end = flow.End()
@@ -205,8 +135,19 @@ class AnnualReviewFlow(flow.Flow):
         .Default(this.end)
     )
     report = (
-        RoleView(Taker.OWNER_OFFICIAL)
-        .Annotation(title=_("Submit the annual report"))
+        Step(
+            Taker.OWNER_OFFICIAL,
+            form=forms.AnnualReportForm,
+            api=("api:initiative-reports",),
+            due="report_due",
+        )
+        .Annotation(
+            title=_("Submit the annual report"),
+            description=_(
+                "The report is sent to the board: each board member who is not recused gets "
+                "a task to evaluate it."
+            ),
+        )
         .Next(this.evaluation)
     )
     evaluation = (
@@ -216,21 +157,55 @@ class AnnualReviewFlow(flow.Flow):
         .Next(this.close)
     )
     evaluate = (
-        RoleView(Taker.EVALUATOR)
-        .Annotation(title=_("Evaluate the annual report"))
+        Step(
+            Taker.EVALUATOR,
+            form=forms.EvaluationForm,
+            api=("api:initiative-evaluations",),
+            due="evaluation_due",
+        )
+        .Annotation(
+            title=_("Evaluate the annual report"),
+            description=_(
+                "Your scores are saved (the weighted score is computed from the weights below) "
+                "and count towards the initiative's result. You cannot change them afterwards."
+            ),
+        )
         .Assign(this.evaluator_of)
         .Next(this.scored)
     )
     scored = flow.End()
     close = (
-        RoleView(Taker.CYCLE_SECRETARY)
-        .Annotation(title=_("Close the evaluation"))
+        Step(
+            Taker.CYCLE_SECRETARY,
+            form=forms.CloseEvaluationForm,
+            api=("api:initiative-close-evaluation",),
+            due="evaluation_due",
+        )
+        .Annotation(
+            title=_("Close the evaluation"),
+            description=_(
+                "The result becomes the mean of the submitted weighted scores; the initiative "
+                "becomes “evaluated” and the chair gets the decision. Evaluations not yet "
+                "submitted are cancelled."
+            ),
+        )
         .Next(this.drop_open_evaluations)
     )
     drop_open_evaluations = flow.Function(this.cancel_open_evaluations).Next(this.decide)
     decide = (
-        RoleView(Taker.CYCLE_CHAIR)
-        .Annotation(title=_("Decide on recognition"))
+        Step(
+            Taker.CYCLE_CHAIR,
+            form=forms.DecideForm,
+            api=("api:initiative-decide",),
+            due="decision_due",
+        )
+        .Annotation(
+            title=_("Decide on recognition"),
+            description=_(
+                "Recognised initiatives go into the cycle's recognition decision, issued by the "
+                "clerk. Not recognised ones go back to monitoring."
+            ),
+        )
         .Next(this.is_recognised)
     )
     is_recognised = flow.If(this.recognised).Then(this.to_recognition).Else(this.end)
@@ -257,15 +232,9 @@ class AnnualReviewFlow(flow.Flow):
         return _report(activation).status == AnnualReportStatus.EVALUATION_CLOSED
 
     def evaluators(self, activation) -> list[dict[str, int]]:
-        """One evaluation task per board member who is not recused and has not scored."""
-        report = _report(activation)
-        scored = Evaluation.objects.filter(annual_report=report).values("evaluator_id")
-        return [
-            {"evaluator": pk}
-            for pk in report_evaluators(report=report)
-            .exclude(pk__in=scored)
-            .values_list("pk", flat=True)
-        ]
+        """One evaluation task per member of the evaluating board who may evaluate and has
+        not scored."""
+        return [{"evaluator": pk} for pk in services.evaluation_assign(report=_report(activation))]
 
     def evaluator_of(self, activation) -> User | None:
         return User.objects.filter(pk=activation.task.data.get("evaluator")).first()
@@ -296,8 +265,19 @@ class RecognitionFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_process).Next(this.recognition_decision)
     recognition_decision = (
-        RoleView(Taker.BOARD_CLERK)
-        .Annotation(title=_("Issue the recognition decision"))
+        Step(
+            Taker.BOARD_CLERK,
+            form=forms.RecognitionDecisionForm,
+            api=("api:decision-list",),
+        )
+        .Annotation(
+            title=_("Issue the recognition decision"),
+            description=_(
+                "One numbered decision recognises every initiative listed below; they become "
+                "“recognised” and their boards can propose them for commendation. The number "
+                "is given when you issue it and is never reused."
+            ),
+        )
         .Next(this.end)
     )
     end = flow.End()
@@ -322,8 +302,16 @@ class NominationFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_process).Next(this.commend)
     commend = (
-        RoleView(Taker.AWARDING_CLERK)
-        .Annotation(title=_("Issue the commendation decision"))
+        Step(Taker.AWARDING_CLERK, form=forms.CommendForm, api=("api:decision-list",))
+        .Annotation(
+            title=_("Issue the commendation decision"),
+            description=_(
+                "One numbered commendation decision with the award you choose is issued for "
+                "the recipients you tick; their initiatives become “commended”, and "
+                "certificates are made for a certificate of merit or of commendation. Unticked "
+                "recipients are refused."
+            ),
+        )
         .Next(this.end)
     )
     end = flow.End()

@@ -147,6 +147,20 @@ class AnnualReport(models.Model):
         related_name="+",
     )
     closed_at = models.DateTimeField(_("evaluation closed at"), null=True, blank=True)
+    # Who evaluates, set when the report is submitted: the cycle's board, or the nearest
+    # board above it when too few of its members may evaluate (recusal); and how many
+    # evaluations close it (that board's quorum, fewer only when it has fewer evaluators).
+    evaluation_board = models.ForeignKey(
+        "core.SteeringBoard",
+        verbose_name=_("evaluating board"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    evaluations_required = models.PositiveSmallIntegerField(
+        _("evaluations required"), null=True, blank=True
+    )
     # The numbered decision that recognised the initiative in this cycle (step 6).
     recognition_decision = models.ForeignKey(
         "documents.Decision",

@@ -6,15 +6,10 @@ Every list here is one query (two or three with its prefetches) whatever its len
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db.models import (
-    CharField,
     Count,
-    Exists,
-    ExpressionWrapper,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -29,48 +24,43 @@ from core.models import (
     InitiativeStatus,
     InitiativeStatusChange,
     ReviewCycle,
-    Role,
-    SteeringBoard,
     Unit,
     UnitRole,
     User,
 )
 from documents.models import Decision, DecisionEntry
 
-from .models import AnnualReport, AnnualReportStatus, Evaluation, LifecycleProcess
-from .roles import Taker
+from . import takers
+from .models import AnnualReport, AnnualReportStatus, LifecycleProcess
+from .takers import PROCESS, any_path, user_roles
 
 
 def report_evaluators(*, report: AnnualReport) -> QuerySet[User]:
-    """Who evaluates a report: the members of the cycle's board (any role), minus those
-    recused because they belong to the owner unit (their unit, or a role in it)."""
-    owner_unit_id = report.initiative.owner_unit_id
-    return (
-        User.objects.filter(
-            pk__in=BoardMember.objects.filter(board_id=report.cycle.board_id).values("user_id")
-        )
-        .exclude(unit_id=owner_unit_id)
-        .exclude(pk__in=UnitRole.objects.filter(unit_id=owner_unit_id).values("user_id"))
-        .order_by("full_name", "pk")
-    )
+    """Who evaluates a report: the members of its evaluating board (the cycle's, or the board
+    above it took the evaluation over) who are not recused (``workflows.takers``)."""
+    board = report.evaluation_board or report.cycle.board
+    eligible = takers.eligible_evaluators(board=board, initiative=report.initiative)
+    return User.objects.filter(pk__in=eligible).order_by("full_name", "pk")
 
 
 def evaluation_queue(*, user: User) -> QuerySet[AnnualReport]:
-    """Reports awaiting this user's evaluation: submitted, in a cycle of a board the user
-    sits on, not owned by a unit the user belongs to, not yet scored by the user."""
-    reports = AnnualReport.objects.filter(
-        status=AnnualReportStatus.SUBMITTED,
-        cycle__board_id__in=BoardMember.objects.filter(user=user).values("board_id"),
-        initiative__status=InitiativeStatus.MONITORED,
-    ).exclude(Exists(Evaluation.objects.filter(annual_report=OuterRef("pk"), evaluator=user)))
-    reports = reports.exclude(
-        initiative__owner_unit_id__in=UnitRole.objects.filter(user=user).values("unit_id")
+    """Reports awaiting this user's evaluation: those with an open evaluation task of theirs
+    (created for each member who may evaluate, when the report was submitted)."""
+    waiting = Task.objects.filter(
+        flow_task_type="HUMAN",
+        owner=user,
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        owner_permission=takers.Taker.permission(takers.Taker.EVALUATOR),
+    ).values("process__lifecycleprocess__annual_report_id")
+    return (
+        AnnualReport.objects.filter(
+            pk__in=waiting,
+            status=AnnualReportStatus.SUBMITTED,
+            initiative__status=InitiativeStatus.MONITORED,
+        )
+        .select_related("initiative", "initiative__owner_unit", "cycle", "cycle__board")
+        .order_by("due_on", "submitted_at", "pk")
     )
-    if user.unit_id is not None:
-        reports = reports.exclude(initiative__owner_unit_id=user.unit_id)
-    return reports.select_related(
-        "initiative", "initiative__owner_unit", "cycle", "cycle__board"
-    ).order_by("due_on", "submitted_at", "pk")
 
 
 def decision_list(*, cycle: ReviewCycle, undecided_only: bool = False) -> QuerySet[AnnualReport]:
@@ -86,15 +76,6 @@ def decision_list(*, cycle: ReviewCycle, undecided_only: bool = False) -> QueryS
     )
 
 
-def _covering_paths(paths: list[str]) -> list[str]:
-    """Drop paths that lie inside another path of the list."""
-    kept: list[str] = []
-    for path in sorted(set(paths)):
-        if path and not any(path.startswith(top) for top in kept):
-            kept.append(path)
-    return kept
-
-
 def initiatives_for_user(*, user: User) -> QuerySet[Initiative]:
     """Initiatives in the subtree of every unit where the user holds a unit role or sits on
     the unit's (active) board. Two queries for the paths and the list, one for fields."""
@@ -107,7 +88,7 @@ def initiatives_for_user(*, user: User) -> QuerySet[Initiative]:
             )
         )
     )
-    covering = _covering_paths(paths)
+    covering = takers.covering_paths(paths)
     if not covering:
         return Initiative.objects.none()
     scope = Q()
@@ -149,104 +130,9 @@ def initiative_records(*, initiative_id: int) -> Initiative:
 # --- tasks and processes ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UserRoles:
-    """What a user holds, read in two queries: unit roles and board seats."""
-
-    official_paths: tuple[str, ...]
-    clerk_unit_ids: tuple[int, ...]
-    # (unit path, unit depth) of the active boards the user is secretary of
-    secretary_boards: tuple[tuple[str, int], ...]
-    secretary_board_ids: tuple[int, ...]
-    chair_board_ids: tuple[int, ...]
-    scope_paths: tuple[str, ...]  # covering paths of every unit and active board held
-
-
-def user_roles(*, user: User) -> UserRoles:
-    unit_roles = list(
-        UnitRole.objects.filter(user=user).values_list("role", "unit_id", "unit__path")
-    )
-    seats = list(
-        BoardMember.objects.filter(user=user).values_list(
-            "role", "board_id", "board__unit__path", "board__unit__depth", "board__is_active"
-        )
-    )
-    scope = [path for _role, _unit, path in unit_roles]
-    scope += [path for _role, _board, path, _depth, active in seats if active]
-    return UserRoles(
-        official_paths=tuple(path for role, _unit, path in unit_roles if role == Role.OFFICIAL),
-        clerk_unit_ids=tuple(unit for role, unit, _path in unit_roles if role == Role.CLERK),
-        secretary_boards=tuple(
-            (path, depth)
-            for role, _board, path, depth, active in seats
-            if role == Role.SECRETARY and active
-        ),
-        secretary_board_ids=tuple(board for role, board, *_rest in seats if role == Role.SECRETARY),
-        chair_board_ids=tuple(board for role, board, *_rest in seats if role == Role.CHAIR),
-        scope_paths=tuple(_covering_paths(scope)),
-    )
-
-
-def _any_path(lookup: str, paths: Iterable[str]) -> Q:
-    """``lookup`` starts with one of ``paths``; matches nothing for no path."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{lookup}__startswith": path})
-    return condition
-
-
-_PROCESS = "process__lifecycleprocess__"
-
-
-def _taker_is(taker: str) -> Q:
-    return Q(owner_permission=Taker.permission(taker))
-
-
-def _queue_branches(roles: UserRoles) -> list[QuerySet]:
-    """The set-based twin of ``workflows.flows.may_take``: the ids of unassigned tasks the
-    user may take, one query per kind of taker the user can be, each on its own index path
-    (a single query OR-ing them all would scan every task)."""
-    waiting = Task.objects.filter(
-        flow_task_type="HUMAN", owner__isnull=True, status=STATUS.NEW
-    ).order_by()
-    unit_path = f"{_PROCESS}unit__path"
-    branches = []
-    if roles.official_paths:
-        branches.append(
-            waiting.filter(
-                _taker_is(Taker.OWNER_OFFICIAL), _any_path(unit_path, roles.official_paths)
-            )
-        )
-    for path, depth in roles.secretary_boards:
-        # The board is responsible unless an active board sits between it and the unit.
-        closer_board = (
-            SteeringBoard.objects.filter(
-                is_active=True, unit__depth__gt=depth, unit__path__startswith=path
-            )
-            .annotate(target=ExpressionWrapper(OuterRef(unit_path), output_field=CharField()))
-            .filter(target__startswith=F("unit__path"))
-        )
-        branches.append(
-            waiting.filter(
-                _taker_is(Taker.RESPONSIBLE_SECRETARY),
-                ~Exists(closer_board),
-                **{f"{unit_path}__startswith": path},
-            )
-        )
-    for taker, lookup, ids in (
-        (Taker.CYCLE_SECRETARY, "cycle__board_id__in", roles.secretary_board_ids),
-        (Taker.CYCLE_CHAIR, "cycle__board_id__in", roles.chair_board_ids),
-        (Taker.BOARD_CLERK, "cycle__board__unit_id__in", roles.clerk_unit_ids),
-        (Taker.AWARDING_CLERK, "nomination__awarding_body__unit_id__in", roles.clerk_unit_ids),
-    ):
-        if ids:
-            branches.append(waiting.filter(_taker_is(taker), **{f"{_PROCESS}{lookup}": ids}))
-    return [branch.values("pk") for branch in branches]
-
-
 def _task_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
     return tasks.select_related(
-        "owner", "process", f"{_PROCESS}unit", f"{_PROCESS}initiative"
+        "owner", "process", f"{PROCESS}unit", f"{PROCESS}initiative"
     ).order_by("created", "pk")
 
 
@@ -279,11 +165,11 @@ def task_inbox(*, user: User) -> QuerySet[Task]:
 
 def task_queue(*, user: User) -> QuerySet[Task]:
     """Unassigned tasks the user may take. Three queries: two for the roles, one list."""
-    return _tasks(_queue_branches(user_roles(user=user)))
+    return _tasks(takers.queue_branches(user_roles(user=user)))
 
 
 def _for_user_ids(user: User) -> list[QuerySet]:
-    return [_assigned_to(user), *_queue_branches(user_roles(user=user))]
+    return [_assigned_to(user), *takers.queue_branches(user_roles(user=user))]
 
 
 def tasks_for_user(*, user: User) -> QuerySet[Task]:
@@ -316,7 +202,7 @@ def processes_for_user(*, user: User) -> QuerySet[LifecycleProcess]:
     active board, and everything below."""
     roles = user_roles(user=user)
     return (
-        LifecycleProcess.objects.filter(_any_path("unit__path", roles.scope_paths))
+        LifecycleProcess.objects.filter(any_path("unit__path", roles.scope_paths))
         .select_related("unit", "initiative", "cycle", "nomination")
         .order_by("-created", "-pk")
     )
@@ -361,7 +247,7 @@ def cycles_for_user(*, user: User) -> QuerySet[ReviewCycle]:
     above = {prefix for path in roles.scope_paths for prefix in _prefixes(path)}
     return (
         ReviewCycle.objects.filter(
-            _any_path("board__unit__path", roles.scope_paths) | Q(board__unit__path__in=above)
+            any_path("board__unit__path", roles.scope_paths) | Q(board__unit__path__in=above)
         )
         .select_related("board", "board__unit", "phase")
         .prefetch_related("criteria")
@@ -376,9 +262,9 @@ def decisions_for_user(*, user: User) -> QuerySet[Decision]:
     paths = user_roles(user=user).scope_paths
     if not paths:
         return Decision.objects.none()
-    listed = DecisionEntry.objects.filter(_any_path("unit__path", paths)).values("decision_id")
+    listed = DecisionEntry.objects.filter(any_path("unit__path", paths)).values("decision_id")
     return (
-        Decision.objects.filter(_any_path("issuer__unit__path", paths) | Q(pk__in=listed))
+        Decision.objects.filter(any_path("issuer__unit__path", paths) | Q(pk__in=listed))
         .select_related("issuer")
         .prefetch_related(
             Prefetch(

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from core.events import dispatch
 from core.models import (
     AwardType,
     CycleStatus,
@@ -21,7 +22,7 @@ from notifications.models import Delivery, Message, MessageKind
 from notifications.rendering import render_for_recipient
 from notifications.services import notify_decision_issued, reminders_scan
 from workflows import services as lifecycle
-from workflows.events import lifecycle_event
+from workflows.events import DecisionIssued
 from workflows.models import AnnualReportStatus, NominationStatus
 from workflows.tests.factories import (
     EvaluationFactory,
@@ -308,8 +309,7 @@ def test_owner_is_told_of_a_recognition_decision_with_a_link_to_it():
     assert notify_decision_issued(decision).total == 0
 
 
-@pytest.mark.parametrize("event", ["decision_issued", "nomination_commended"])
-def test_a_commendation_notice_links_the_certificate_and_the_event_hook_writes_it(event):
+def test_a_commendation_notice_links_the_certificate_and_the_event_hook_writes_it():
     world = build_world()
     initiative = InitiativeFactory(
         owner_unit=world.district.commune, status=InitiativeStatus.RECOGNISED, code="MH-K"
@@ -330,7 +330,9 @@ def test_a_commendation_notice_links_the_certificate_and_the_event_hook_writes_i
         actor=clerk,
     )
     (certificate,) = documents.certificates_issue(decision=decision, actor=clerk)
-    lifecycle_event.send(sender=event, decision_id=decision.pk)
+    dispatch(
+        DecisionIssued(decision_id=decision.pk, kind=decision.kind, initiative_ids=(initiative.pk,))
+    )
     message = Message.objects.get(kind=MessageKind.DECISION_ISSUED)
     text = render_for_recipient(message)
     assert f"tặng Bằng khen cho {world.district.commune.name}" in text.body

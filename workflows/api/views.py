@@ -1,5 +1,6 @@
-"""The REST API (``/api/v1/``): thin views that parse, call ``workflows.tasks_layer`` (the
-steps that complete a viewflow task), a service or a selector, and render.
+"""The REST API (``/api/v1/``): thin views that parse, call a service of
+``workflows.services`` (the steps complete their viewflow task themselves) or a selector, and
+render.
 
 Everything a user can reach is scoped to their subtree by the selectors: an initiative, a
 cycle or a task outside it answers 404, as if it did not exist.
@@ -8,7 +9,6 @@ cycle or a task outside it answers 404, as if it did not exist.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from core.errors import InvalidInput, NotAllowed, WrongState
 from core.models import CycleStatus, Initiative, ReviewCycle, Role, SteeringBoard
 from documents.models import DecisionKind
-from workflows import selectors, services, tasks_layer
+from workflows import selectors, services
 from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
 
 from . import serializers as s
@@ -148,7 +148,7 @@ class InitiativeListView(ApiMixin, ListAPIView):
         """Register an initiative (the import's column names); its review goes to the
         responsible board's secretary."""
         data = parse(s.InitiativeCreateSerializer, request.data)
-        initiative = tasks_layer.initiative_register(
+        initiative = services.initiative_register(
             actor=request.user,
             unit=data["unit_code"],
             title=data["title"],
@@ -175,7 +175,7 @@ class InitiativeDetailView(ApiView):
 class _InitiativeStep(ApiView):
     """POST with ``{"reason"}``: one step of the registration or an ending."""
 
-    step = None  # a tasks_layer function (actor, initiative, reason)
+    step = None  # a service (actor, initiative, reason)
 
     @extend_schema(request=s.ReasonSerializer, responses={200: s.InitiativeSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
@@ -188,31 +188,31 @@ class _InitiativeStep(ApiView):
 class AcceptView(_InitiativeStep):
     """The responsible board's secretary accepts a registration: → monitored."""
 
-    step = staticmethod(tasks_layer.initiative_accept)
+    step = staticmethod(services.initiative_accept)
 
 
 class ReturnView(_InitiativeStep):
     """Send a registration back to the owner with a reason: → returned."""
 
-    step = staticmethod(tasks_layer.initiative_return)
+    step = staticmethod(services.initiative_return)
 
 
 class RejectView(_InitiativeStep):
     """Refuse a registration for good, with a reason: → rejected."""
 
-    step = staticmethod(tasks_layer.initiative_reject)
+    step = staticmethod(services.initiative_reject)
 
 
 class WithdrawView(_InitiativeStep):
     """The owner withdraws the initiative, with a reason: → withdrawn."""
 
-    step = staticmethod(tasks_layer.initiative_withdraw)
+    step = staticmethod(services.initiative_withdraw)
 
 
 class DiscontinueView(_InitiativeStep):
     """A responsible board's secretary or chair stops the initiative: → discontinued."""
 
-    step = staticmethod(tasks_layer.initiative_discontinue)
+    step = staticmethod(services.initiative_discontinue)
 
 
 class ResubmitView(ApiView):
@@ -223,7 +223,7 @@ class ResubmitView(ApiView):
         """The owner edits a returned registration and sends it back: → registered."""
         initiative = _initiative(request, pk)
         changes = parse(s.InitiativeResubmitSerializer, request.data)
-        tasks_layer.initiative_resubmit(actor=request.user, initiative=initiative, **changes)
+        services.initiative_resubmit(actor=request.user, initiative=initiative, **changes)
         return Response(_rendered(initiative))
 
 
@@ -248,7 +248,7 @@ class ReportView(ApiView):
                 actor=request.user, initiative=initiative, text=data["text"]
             )
             return Response(s.ProgressReportSerializer(report).data, status=201)
-        report = tasks_layer.annual_report_submit(
+        report = services.annual_report_submit(
             actor=request.user,
             report=_report(initiative, data.get("cycle")),
             text=data["text"],
@@ -276,7 +276,7 @@ class EvaluationView(ApiView):
         """A board member scores the annual report of ``cycle`` against its rubric."""
         initiative = _initiative(request, pk)
         data = parse(s.EvaluationCreateSerializer, request.data)
-        evaluation = tasks_layer.evaluation_submit(
+        evaluation = services.evaluation_submit(
             actor=request.user,
             report=_report(initiative, data["cycle"]),
             scores=data["scores"],
@@ -296,7 +296,7 @@ class CloseEvaluationView(ApiView):
         """The secretary closes the evaluation once a quorum has scored: → evaluated."""
         initiative = _initiative(request, pk)
         data = parse(s.CycleRefSerializer, request.data)
-        report = tasks_layer.evaluation_close(
+        report = services.evaluation_close(
             actor=request.user, report=_report(initiative, data["cycle"])
         )
         return Response(s.AnnualReportSerializer(report).data)
@@ -308,7 +308,7 @@ class DecideView(ApiView):
         """The chair decides whether to recognise; not recognised → monitored."""
         initiative = _initiative(request, pk)
         data = parse(s.DecideSerializer, request.data)
-        report = tasks_layer.initiative_decide(
+        report = services.initiative_decide(
             actor=request.user,
             report=_report(initiative, data["cycle"]),
             recognise=data["recognise"],
@@ -375,7 +375,7 @@ class NominationListView(ApiView):
             if cycle is None:
                 raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
         items = _initiatives_named(request, data["initiatives"])
-        nomination = tasks_layer.nomination_create(
+        nomination = services.nomination_create(
             actor=request.user,
             board=board,
             awarding_body=data["awarding_body"],
@@ -434,7 +434,7 @@ class DecisionListView(ApiView):
             cycle = ReviewCycle.objects.filter(pk=data["cycle"]).first()
             if cycle is None:
                 raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
-            decision = tasks_layer.recognition_decision_issue(
+            decision = services.recognition_decision_issue(
                 actor=request.user, cycle=cycle, **options
             )
         else:
@@ -445,7 +445,7 @@ class DecisionListView(ApiView):
                 )
             if data.get("citation"):
                 options["citation"] = data["citation"]
-            decision = tasks_layer.nomination_commend(
+            decision = services.nomination_commend(
                 actor=request.user,
                 nomination=nomination,
                 award=data["award"],
@@ -465,23 +465,10 @@ class DecisionDetailView(ApiView):
 
 # --- tasks --------------------------------------------------------------------------------------
 
-# The API calls that complete each task (the decisions are the documents app's).
-TASK_ACTIONS = {
-    "review": ("accept", "return", "reject"),
-    "resubmit": ("resubmit",),
-    "report": ("reports",),
-    "evaluate": ("evaluations",),
-    "close": ("close-evaluation",),
-    "decide": ("decide",),
-}
-
 
 def task_actions(task) -> list[str]:
-    initiative_id = task.process.lifecycleprocess.initiative_id
-    return [
-        reverse(f"api:initiative-{action}", kwargs={"pk": initiative_id})
-        for action in TASK_ACTIONS.get(task.flow_task.name, ())
-    ]
+    """The API calls that complete the task: its step's ``api`` (``workflows.flows``)."""
+    return task.flow_task.api_urls(task.process.lifecycleprocess)
 
 
 class TaskListView(ApiMixin, ListAPIView):

@@ -1,6 +1,8 @@
+from collections import defaultdict
+
 import pytest
 
-from workflows.events import lifecycle_event
+from core import events as bus
 
 from .factories import build_world
 
@@ -17,14 +19,15 @@ def world(db):
 
 
 @pytest.fixture
-def events():
-    """The lifecycle events sent (after commit) during the test, as (name, data) pairs."""
+def events(monkeypatch):
+    """The events delivered (after commit) during the test, as (name, payload) pairs."""
     sent: list[tuple[str, dict]] = []
 
-    def receiver(sender, **data):
-        data.pop("signal", None)
-        sent.append((sender, data))
+    def record(event):
+        sent.append((event.name, event.payload()))
 
-    lifecycle_event.connect(receiver, weak=False)
-    yield sent
-    lifecycle_event.disconnect(receiver)
+    handlers = defaultdict(list, {cls: list(found) for cls, found in bus._handlers.items()})
+    for cls in bus.event_types():
+        handlers[cls].append(record)
+    monkeypatch.setattr(bus, "_handlers", handlers)
+    return sent

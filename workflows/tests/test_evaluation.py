@@ -67,11 +67,11 @@ def test_owner_submits_the_annual_report_late_and_it_is_recorded(
     assert report.status == AnnualReportStatus.SUBMITTED
     assert report.submitted_by == world.district.official and report.submitted_at is not None
     assert report.submitted_late  # due on 31 October 2024
+    # Each member of the board who may evaluate gets a task, and is told.
+    d = world.district
+    evaluators = tuple(sorted(u.pk for u in (d.chair, d.secretary, *d.members)))
     assert events == [
-        (
-            "annual_report_submitted",
-            {"report_id": report.pk, "initiative_id": report.initiative_id},
-        )
+        ("evaluation_tasks_created", {"report_id": report.pk, "evaluator_ids": evaluators})
     ]
 
 
@@ -278,10 +278,15 @@ def test_close_refused_below_quorum(world, submitted, initiative):
     assert AnnualReport.objects.get(pk=submitted.pk).status == AnnualReportStatus.SUBMITTED
 
 
-def test_quorum_is_capped_at_the_members_who_may_score(world, submitted):
+def test_quorum_is_capped_when_no_board_has_enough_members_who_may_score(world, pending):
     d = world.district
-    d.board.quorum = 9
-    d.board.save()
+    for board in (d.board, world.province_board):
+        board.quorum = 9
+        board.save()
+    submitted = services.annual_report_submit(actor=d.official, report=pending, text="Báo cáo")
+    submitted.refresh_from_db()
+    # Four may score on the district board, three on the province's: the district keeps it.
+    assert submitted.evaluation_board == d.board and submitted.evaluations_required == 4
     for member in (d.members[0], d.members[1], d.chair):
         evaluate(submitted, member)
     with pytest.raises(WrongState):

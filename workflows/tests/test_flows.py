@@ -1,5 +1,5 @@
 """The viewflow flows: each human step is a task in the queue of those who may take it, and
-completing a step through ``workflows.tasks_layer`` completes that task and creates the next."""
+completing a step through its service in ``workflows.services`` completes that task and creates the next."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from core.models import (
     UnitRole,
 )
 from core.tests.factories import InitiativeFactory, IssuingBodyFactory, UserFactory, field, phase
-from workflows import selectors, services, tasks_layer
+from workflows import selectors, services
 from workflows.flows import (
     AnnualReviewFlow,
     NominationFlow,
@@ -56,7 +56,7 @@ def register(world, **kwargs):
         "registered_on": dt.date(2023, 3, 1),
     }
     data.update(kwargs)
-    return tasks_layer.initiative_register(**data)
+    return services.initiative_register(**data)
 
 
 def queue(user):
@@ -121,7 +121,7 @@ def test_the_province_secretary_reviews_when_no_district_board_is_active(world):
     assert queue(world.province_secretary) == {(initiative.pk, "review")}
     assert queue(d.secretary) == set()
 
-    tasks_layer.initiative_accept(actor=world.province_secretary, initiative=initiative)
+    services.initiative_accept(actor=world.province_secretary, initiative=initiative)
     assert task_of(initiative, "review").owner == world.province_secretary
 
 
@@ -129,7 +129,7 @@ def test_accepting_completes_the_review_task_and_ends_the_process(world):
     d = world.district
     initiative = register(world)
 
-    tasks_layer.initiative_accept(actor=d.secretary, initiative=initiative, reason="Tốt")
+    services.initiative_accept(actor=d.secretary, initiative=initiative, reason="Tốt")
 
     initiative.refresh_from_db()
     assert initiative.status == InitiativeStatus.MONITORED
@@ -145,7 +145,7 @@ def test_returning_sends_a_resubmit_task_to_the_owners_officials_and_back(world)
     d = world.district
     initiative = register(world)
 
-    tasks_layer.initiative_return(actor=d.secretary, initiative=initiative, reason="Bổ sung")
+    services.initiative_return(actor=d.secretary, initiative=initiative, reason="Bổ sung")
 
     assert open_tasks(initiative)[0].flow_task is RegistrationFlow.resubmit
     # The commune's official and the district's (a unit above) may take it; not a sibling's.
@@ -154,17 +154,17 @@ def test_returning_sends_a_resubmit_task_to_the_owners_officials_and_back(world)
     assert queue(world.sibling.official) == set()
     assert queue(d.secretary) == set()
     with refused(NotAllowed, None, initiative):
-        tasks_layer.initiative_resubmit(
+        services.initiative_resubmit(
             actor=world.sibling.official, initiative=initiative, title="Khác"
         )
 
-    tasks_layer.initiative_resubmit(actor=d.official, initiative=initiative, title="Tên mới")
+    services.initiative_resubmit(actor=d.official, initiative=initiative, title="Tên mới")
 
     initiative.refresh_from_db()
     assert (initiative.status, initiative.title) == (InitiativeStatus.REGISTERED, "Tên mới")
     assert task_of(initiative, "resubmit").status == STATUS.DONE
     assert queue(d.secretary) == {(initiative.pk, "review")}
-    tasks_layer.initiative_reject(actor=d.secretary, initiative=initiative, reason="Trùng")
+    services.initiative_reject(actor=d.secretary, initiative=initiative, reason="Trùng")
     assert LifecycleProcess.objects.get(initiative=initiative).status == PROCESS.DONE
     assert open_tasks(initiative) == []
 
@@ -174,7 +174,7 @@ def test_a_refused_review_leaves_the_task_in_the_queue(world):
     initiative = register(world)
     for actor in (d.official, d.chair, world.sibling.secretary, world.province_secretary):
         with refused(NotAllowed, None, initiative):
-            tasks_layer.initiative_accept(actor=actor, initiative=initiative)
+            services.initiative_accept(actor=actor, initiative=initiative)
     review = task_of(initiative, "review")
     assert (review.status, review.owner_id) == (STATUS.NEW, None)
 
@@ -182,9 +182,9 @@ def test_a_refused_review_leaves_the_task_in_the_queue(world):
 def test_the_second_completion_of_a_review_is_told_it_is_already_done(world):
     d = world.district
     initiative = register(world)
-    tasks_layer.initiative_accept(actor=d.secretary, initiative=initiative)
+    services.initiative_accept(actor=d.secretary, initiative=initiative)
     with refused(WrongState, "Việc này đã được thực hiện: đăng ký này đã được xử lý.", initiative):
-        tasks_layer.initiative_reject(actor=d.secretary, initiative=initiative, reason="x")
+        services.initiative_reject(actor=d.secretary, initiative=initiative, reason="x")
 
 
 def test_a_task_taken_by_one_secretary_cannot_be_completed_by_another(world):
@@ -197,8 +197,8 @@ def test_a_task_taken_by_one_secretary_cannot_be_completed_by_another(world):
         review.flow_task.activation_class(review).assign(d.secretary)
 
     with refused(WrongState, None, initiative):
-        tasks_layer.initiative_accept(actor=second, initiative=initiative)
-    tasks_layer.initiative_accept(actor=d.secretary, initiative=initiative)
+        services.initiative_accept(actor=second, initiative=initiative)
+    services.initiative_accept(actor=d.secretary, initiative=initiative)
     assert task_of(initiative, "review").status == STATUS.DONE
 
 
@@ -207,17 +207,17 @@ def test_an_imported_registration_joins_the_flow_when_it_is_reviewed(world):
     imported = InitiativeFactory(owner_unit=d.commune, status=InitiativeStatus.RETURNED)
     assert not LifecycleProcess.objects.filter(initiative=imported).exists()
 
-    tasks_layer.initiative_resubmit(actor=d.official, initiative=imported)
+    services.initiative_resubmit(actor=d.official, initiative=imported)
 
     assert [t.flow_task.name for t in open_tasks(imported)] == ["review"]
-    tasks_layer.initiative_accept(actor=d.secretary, initiative=imported)
+    services.initiative_accept(actor=d.secretary, initiative=imported)
     assert LifecycleProcess.objects.get(initiative=imported).status == PROCESS.DONE
 
 
 def test_withdrawing_cancels_the_open_tasks(world):
     d = world.district
     initiative = register(world)
-    tasks_layer.initiative_withdraw(actor=d.official, initiative=initiative, reason="Thôi")
+    services.initiative_withdraw(actor=d.official, initiative=initiative, reason="Thôi")
     assert task_of(initiative, "review").status == STATUS.CANCELED
     assert LifecycleProcess.objects.get(initiative=initiative).status == PROCESS.CANCELED
     assert queue(d.secretary) == set()
@@ -303,7 +303,7 @@ def test_a_submitted_report_fans_out_one_evaluation_task_per_member_not_recused(
     cycle, (initiative, _hamlets), _sibling = opened
     report = AnnualReport.objects.get(initiative=initiative, cycle=cycle)
 
-    tasks_layer.annual_report_submit(actor=d.official, report=report, text="Báo cáo năm")
+    services.annual_report_submit(actor=d.official, report=report, text="Báo cáo năm")
 
     assert task_of(initiative, "report").status == STATUS.DONE
     evaluations = open_tasks(initiative, "evaluate")
@@ -326,26 +326,26 @@ def test_evaluate_close_decide_complete_their_tasks(
     d = world.district
     cycle, (initiative, _hamlets), _sibling = opened
     report = AnnualReport.objects.get(initiative=initiative, cycle=cycle)
-    tasks_layer.annual_report_submit(actor=d.official, report=report, text="Báo cáo năm")
+    services.annual_report_submit(actor=d.official, report=report, text="Báo cáo năm")
 
-    tasks_layer.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
+    services.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
     assert task_of(initiative, "evaluate", owner=d.members[0]).status == STATUS.DONE
     with refused(
         WrongState, "Việc này đã được thực hiện: bạn đã chấm điểm báo cáo này.", initiative
     ):
-        tasks_layer.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
+        services.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
     with refused(NotAllowed, None, initiative):
-        tasks_layer.evaluation_submit(actor=d.recused_member, report=report, scores=SCORES)
+        services.evaluation_submit(actor=d.recused_member, report=report, scores=SCORES)
     # Quorum is 3: closing now is refused and the close task stays open.
     with refused(WrongState, None, initiative):
-        tasks_layer.evaluation_close(actor=d.secretary, report=report)
+        services.evaluation_close(actor=d.secretary, report=report)
     assert task_of(initiative, "close").status == STATUS.NEW
 
     for member in (d.members[1], d.chair):
-        tasks_layer.evaluation_submit(actor=member, report=report, scores=SCORES)
+        services.evaluation_submit(actor=member, report=report, scores=SCORES)
     with refused(NotAllowed, None, initiative):
-        tasks_layer.evaluation_close(actor=d.chair, report=report)
-    tasks_layer.evaluation_close(actor=d.secretary, report=report)
+        services.evaluation_close(actor=d.chair, report=report)
+    services.evaluation_close(actor=d.secretary, report=report)
 
     # The secretary never scored: that evaluation task is cancelled by the close.
     assert task_of(initiative, "evaluate", owner=d.secretary).status == STATUS.CANCELED
@@ -353,9 +353,9 @@ def test_evaluate_close_decide_complete_their_tasks(
     assert queue(d.chair) == {(initiative.pk, "decide")}
     assert queue(world.sibling.chair) == set()
     with refused(NotAllowed, None, initiative):
-        tasks_layer.initiative_decide(actor=d.secretary, report=report, recognise=True)
+        services.initiative_decide(actor=d.secretary, report=report, recognise=True)
 
-    tasks_layer.initiative_decide(actor=d.chair, report=report, recognise=True)
+    services.initiative_decide(actor=d.chair, report=report, recognise=True)
 
     assert task_of(initiative, "decide").status == STATUS.DONE
     process = LifecycleProcess.objects.get(annual_report=report)
@@ -374,46 +374,44 @@ def test_not_recognising_ends_the_case_without_a_recognition_task(world, opened)
     d = world.district
     cycle, (initiative, _hamlets), _sibling = opened
     report = AnnualReport.objects.get(initiative=initiative, cycle=cycle)
-    tasks_layer.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
+    services.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
     for member in (d.members[0], d.members[1], d.chair):
-        tasks_layer.evaluation_submit(actor=member, report=report, scores=SCORES)
-    tasks_layer.evaluation_close(actor=d.secretary, report=report)
-    tasks_layer.initiative_decide(actor=d.chair, report=report, recognise=False)
+        services.evaluation_submit(actor=member, report=report, scores=SCORES)
+    services.evaluation_close(actor=d.secretary, report=report)
+    services.initiative_decide(actor=d.chair, report=report, recognise=False)
     assert LifecycleProcess.objects.get(annual_report=report).status == PROCESS.DONE
     assert not LifecycleProcess.objects.filter(kind=ProcessKind.RECOGNITION).exists()
 
 
-def test_the_recognition_and_commendation_tasks_complete_with_the_callers_service(world):
+def test_the_recognition_and_commendation_tasks_are_taken_by_the_clerks_only(world):
     d = world.district
     cycle = ReviewCycleFactory(board=d.board, status=CycleStatus.OPEN)
     district_clerk = clerk(d.unit)
     recognition_open(cycle_id=cycle.pk)
-    assert recognition_open(cycle_id=cycle.pk).pk == tasks_layer.recognition_process(cycle).pk
+    assert recognition_open(cycle_id=cycle.pk).pk == services.recognition_process(cycle).pk
     with pytest.raises(NotAllowed):
-        tasks_layer.recognition_decision_complete(
-            actor=d.secretary, cycle=cycle, perform=lambda: "issued"
-        )
-    assert (
-        tasks_layer.recognition_decision_complete(
-            actor=district_clerk, cycle=cycle, perform=lambda: "issued"
-        )
-        == "issued"
-    )
-    assert tasks_layer.recognition_process(cycle) is None
+        services.recognition_decision_issue(actor=d.secretary, cycle=cycle)
+    # The clerk may take it; with nothing recognised yet the service says so.
+    IssuingBodyFactory(unit=d.unit, abbreviation="UBND")
+    with pytest.raises(WrongState):
+        services.recognition_decision_issue(actor=district_clerk, cycle=cycle)
+    assert services.recognition_process(cycle) is not None
 
-    body = IssuingBodyFactory(unit=world.province)
+    body = IssuingBodyFactory(unit=world.province, abbreviation="UBND")
     recognised = InitiativeFactory(owner_unit=d.commune, status=InitiativeStatus.RECOGNISED)
-    nomination = tasks_layer.nomination_create(
+    nomination = services.nomination_create(
         actor=d.secretary, board=d.board, awarding_body=body, items=[recognised], citation="x"
     )
     process = LifecycleProcess.objects.get(nomination=nomination)
     assert process.flow_class is NominationFlow and process.unit == d.unit
     province_clerk = clerk(world.province)
     assert [t.flow_task.name for t in selectors.tasks_for_user(user=province_clerk)] == ["commend"]
-    assert list(selectors.tasks_for_user(user=district_clerk)) == []
-    tasks_layer.nomination_commend_complete(
-        actor=province_clerk, nomination=nomination, perform=lambda: None
-    )
+    assert [t.flow_task.name for t in selectors.tasks_for_user(user=district_clerk)] == [
+        "recognition_decision"
+    ]
+    with pytest.raises(NotAllowed):
+        services.nomination_commend(actor=district_clerk, nomination=nomination, award="praise")
+    services.nomination_commend(actor=province_clerk, nomination=nomination, award="praise")
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
 
@@ -428,7 +426,7 @@ def test_a_report_made_outside_the_flows_joins_at_its_step(world):
     )
     EvaluationFactory(annual_report=report, evaluator=d.members[0])
 
-    tasks_layer.evaluation_submit(actor=d.members[1], report=report, scores=SCORES)
+    services.evaluation_submit(actor=d.members[1], report=report, scores=SCORES)
 
     owners = {t.owner for t in open_tasks(report.initiative, "evaluate")}
     # members[0] scored before the flow existed: no task for them.
@@ -452,19 +450,20 @@ def test_the_task_list_costs_a_fixed_number_of_queries(world):
     assert len(one.captured_queries) == len(six.captured_queries) == 3
 
 
-def test_task_complete_completes_a_task_held_by_a_web_page(world):
+def test_the_web_form_of_a_step_completes_its_task_through_the_service(world):
     d = world.district
     initiative = register(world)
     review = task_of(initiative, "review")
-    tasks_layer.task_complete(
-        actor=d.secretary,
-        task=review,
-        perform=lambda: services.initiative_accept(actor=d.secretary, initiative=initiative),
-    )
+    process = review.process.lifecycleprocess
+    form = review.flow_task.form.for_process(process, {"action": "accept", "reason": ""})
+    assert form.is_valid()
+    form.perform(d.secretary)
     review.refresh_from_db()
     assert review.status == STATUS.DONE
+    again = review.flow_task.form.for_process(process, {"action": "accept", "reason": ""})
+    assert again.is_valid()
     with pytest.raises(WrongState):
-        tasks_layer.task_complete(actor=d.secretary, task=review, perform=lambda: None)
+        again.perform(d.secretary)
 
 
 def test_archive_and_process_lists_are_scoped_to_the_users_units(world):
@@ -473,7 +472,7 @@ def test_archive_and_process_lists_are_scoped_to_the_users_units(world):
     sibling_initiative = register(
         world, actor=world.sibling.official, unit=world.sibling.commune, title="Mô hình khác"
     )
-    tasks_layer.initiative_accept(actor=d.secretary, initiative=initiative)
+    services.initiative_accept(actor=d.secretary, initiative=initiative)
 
     assert [t.flow_task.name for t in selectors.task_archive(user=d.secretary)] == ["review"]
     assert list(selectors.task_archive(user=world.sibling.secretary)) == []

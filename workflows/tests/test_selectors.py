@@ -21,7 +21,9 @@ def cycle(world):
 
 
 def submitted_reports(cycle, unit, n):
-    return [
+    """Reports made outside the flows (imported), joined to them at their step: each
+    member who may evaluate gets an evaluation task."""
+    reports = [
         AnnualReportFactory(
             cycle=cycle,
             initiative__owner_unit=unit,
@@ -29,6 +31,9 @@ def submitted_reports(cycle, unit, n):
         )
         for _ in range(n)
     ]
+    for report in reports:
+        services.review_process(report)
+    return reports
 
 
 # --- evaluation queue ------------------------------------------------------------------------
@@ -42,11 +47,13 @@ def test_queue_lists_submitted_reports_the_member_has_not_scored(world, cycle):
     sibling_cycle = ReviewCycleFactory(board=world.sibling.board, status=CycleStatus.OPEN)
     submitted_reports(sibling_cycle, world.sibling.commune, 1)
 
-    member = d.members[0]  # works at the district: recused from the district's own initiative
-    assert set(selectors.evaluation_queue(user=member)) == set(in_commune)
+    # Works at the district: the district's own initiative is not below the board's unit,
+    # so belonging to the district does not recuse.
+    member = d.members[0]
+    assert set(selectors.evaluation_queue(user=member)) == {*in_commune, *at_district}
     services.evaluation_submit(actor=member, report=in_commune[0], scores=SCORES)
-    assert list(selectors.evaluation_queue(user=member)) == [in_commune[1]]
-    # The member working in the commune sees only the district's report.
+    assert set(selectors.evaluation_queue(user=member)) == {in_commune[1], *at_district}
+    # The member working in the commune is recused from the commune's reports.
     assert list(selectors.evaluation_queue(user=d.recused_member)) == at_district
     # Other boards and officials see nothing of this board.
     assert list(selectors.evaluation_queue(user=world.sibling.members[0])) != in_commune
@@ -63,8 +70,8 @@ def test_queue_skips_initiatives_that_are_no_longer_monitored(world, cycle):
 
 def test_queue_recuses_by_unit_role_too(world, cycle):
     d = world.district
-    submitted_reports(cycle, d.commune, 1)
     UnitRole.objects.create(unit=d.commune, user=d.members[1], role=Role.LEADER)
+    submitted_reports(cycle, d.commune, 1)
     assert not selectors.evaluation_queue(user=d.members[1]).exists()
 
 

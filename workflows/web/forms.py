@@ -1,6 +1,13 @@
-"""Web forms: they parse input only; the services check states, roles and subtrees."""
+"""Web forms: they parse input only; the services check states, roles and subtrees.
+
+The task forms (``StepForm``) are the input of a lifecycle step, named by its node in
+``workflows.flows``: each builds itself for the task's process, says what the task page shows
+beside it (``context``) and calls the step's one service (``perform``).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +23,8 @@ from core.models import (
     SteeringBoard,
     Unit,
 )
+from workflows import selectors, services
+from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
 
 REVIEW_ACCEPT, REVIEW_RETURN, REVIEW_REJECT = "accept", "return", "reject"
 
@@ -82,7 +91,34 @@ class InitiativeRegisterForm(forms.Form):
         return unit
 
 
-class ReviewForm(forms.Form):
+class StepForm(forms.Form):
+    """The web input of a lifecycle step, for one process."""
+
+    def __init__(self, data=None, *, process, **kwargs):
+        super().__init__(data, **kwargs)
+        self.process = process
+
+    @classmethod
+    def for_process(cls, process, data=None) -> StepForm:
+        return cls(data, process=process)
+
+    def context(self) -> dict[str, Any]:
+        """What the task page shows beside the form."""
+        return {}
+
+    def perform(self, actor) -> Any:
+        raise NotImplementedError
+
+    @property
+    def report(self) -> AnnualReport:
+        if not hasattr(self, "_report"):
+            self._report = AnnualReport.objects.select_related(
+                "cycle", "cycle__board", "initiative", "evaluation_board"
+            ).get(pk=self.process.annual_report_id)
+        return self._report
+
+
+class ReviewForm(StepForm):
     action = forms.ChoiceField(
         label=_("Decision"),
         widget=forms.RadioSelect,
@@ -108,8 +144,18 @@ class ReviewForm(forms.Form):
             self.add_error("reason", _("Give a reason."))
         return data
 
+    def perform(self, actor):
+        service = {
+            REVIEW_ACCEPT: services.initiative_accept,
+            REVIEW_RETURN: services.initiative_return,
+            REVIEW_REJECT: services.initiative_reject,
+        }[self.cleaned_data["action"]]
+        return service(
+            actor=actor, initiative=self.process.initiative, reason=self.cleaned_data["reason"]
+        )
 
-class ResubmitForm(forms.Form):
+
+class ResubmitForm(StepForm):
     title = forms.CharField(label=_("Title"), max_length=500)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     goals = forms.CharField(label=_("Goals"), widget=forms.Textarea, required=False)
@@ -117,20 +163,52 @@ class ResubmitForm(forms.Form):
         label=_("What you changed"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
+    @classmethod
+    def for_process(cls, process, data=None) -> StepForm:
+        initiative = process.initiative
+        initial = {
+            "title": initiative.title,
+            "description": initiative.description,
+            "goals": initiative.goals,
+        }
+        return cls(data, process=process, initial=initial)
 
-class AnnualReportForm(forms.Form):
+    def perform(self, actor):
+        return services.initiative_resubmit(
+            actor=actor, initiative=self.process.initiative, **self.cleaned_data
+        )
+
+
+class AnnualReportForm(StepForm):
     text = forms.CharField(label=_("Annual report"), widget=forms.Textarea(attrs={"rows": 8}))
 
+    def context(self):
+        return {"report": self.report}
 
-class EvaluationForm(forms.Form):
+    def perform(self, actor):
+        return services.annual_report_submit(
+            actor=actor, report=self.report, text=self.cleaned_data["text"]
+        )
+
+
+class EvaluationForm(StepForm):
     """One number per criterion of the cycle's rubric."""
 
     comment = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
+    @classmethod
+    def for_process(cls, process, data=None) -> StepForm:
+        form = cls(data, process=process, criteria=())
+        form.set_criteria(form.report.cycle.criteria.order_by("position", "pk"))
+        return form
+
     def __init__(self, *args, criteria, **kwargs):
         super().__init__(*args, **kwargs)
+        self.set_criteria(criteria)
+
+    def set_criteria(self, criteria) -> None:
         self.criteria = list(criteria)
         for criterion in self.criteria:
             self.fields[f"score_{criterion.code}"] = forms.DecimalField(
@@ -146,12 +224,33 @@ class EvaluationForm(forms.Form):
     def scores(self) -> dict[str, str]:
         return {c.code: str(self.cleaned_data[f"score_{c.code}"]) for c in self.criteria}
 
+    def context(self):
+        return {"report": self.report, "criteria": self.criteria}
 
-class CloseEvaluationForm(forms.Form):
-    pass
+    def perform(self, actor):
+        return services.evaluation_submit(
+            actor=actor,
+            report=self.report,
+            scores=self.scores(),
+            comment=self.cleaned_data["comment"],
+        )
 
 
-class DecideForm(forms.Form):
+class CloseEvaluationForm(StepForm):
+    def context(self):
+        report = self.report
+        return {
+            "report": report,
+            "scored": Evaluation.objects.filter(annual_report=report).count(),
+            "eligible": selectors.report_evaluators(report=report).count(),
+            "quorum": services.evaluations_required(report),
+        }
+
+    def perform(self, actor):
+        return services.evaluation_close(actor=actor, report=self.report)
+
+
+class DecideForm(StepForm):
     recognise = forms.TypedChoiceField(
         label=_("Decision"),
         widget=forms.RadioSelect,
@@ -161,6 +260,17 @@ class DecideForm(forms.Form):
             ("no", _("Do not recognise: the initiative goes back to monitoring")),
         ],
     )
+
+    def context(self):
+        return {
+            "report": self.report,
+            "cycle_list": selectors.decision_list(cycle=self.report.cycle),
+        }
+
+    def perform(self, actor):
+        return services.initiative_decide(
+            actor=actor, report=self.report, recognise=self.cleaned_data["recognise"]
+        )
 
 
 class CycleCreateForm(forms.Form):
@@ -173,15 +283,42 @@ class CycleCreateForm(forms.Form):
     pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)
 
 
-class RecognitionDecisionForm(forms.Form):
+class RecognitionDecisionForm(StepForm):
     issued_on = forms.DateField(
         label=_("Issue date"),
         required=False,
         help_text=_("Leave empty for today."),
     )
 
+    @property
+    def cycle(self):
+        return self.process.cycle
 
-class CommendForm(forms.Form):
+    def context(self):
+        chosen = (
+            AnnualReport.objects.filter(
+                cycle=self.cycle,
+                status=AnnualReportStatus.DECIDED,
+                recognise=True,
+                recognition_decision__isnull=True,
+            )
+            .select_related("initiative", "initiative__owner_unit")
+            .order_by("-score", "pk")
+        )
+        return {
+            "cycle": self.cycle,
+            "chosen": list(chosen),
+            "issuer": services.recognition_issuer(unit=self.cycle.board.unit),
+        }
+
+    def perform(self, actor):
+        issued_on = self.cleaned_data["issued_on"]
+        return services.recognition_decision_issue(
+            actor=actor, cycle=self.cycle, **({"issued_on": issued_on} if issued_on else {})
+        )
+
+
+class CommendForm(StepForm):
     """Approve all or some of a nomination's recipients, with one award."""
 
     items = forms.MultipleChoiceField(
@@ -201,8 +338,19 @@ class CommendForm(forms.Form):
         help_text=_("Leave empty to keep the nomination's citation."),
     )
 
+    @classmethod
+    def for_process(cls, process, data=None) -> StepForm:
+        nomination = Nomination.objects.select_related("awarding_body", "board").get(
+            pk=process.nomination_id
+        )
+        items = list(nomination.items.select_related("initiative", "unit").order_by("pk"))
+        form = cls(data, process=process, items=items)
+        form.nomination = nomination
+        return form
+
     def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
+        self.items = items
         self.fields["items"].choices = [
             (
                 str(item.pk),
@@ -214,6 +362,20 @@ class CommendForm(forms.Form):
 
     def approved_item_ids(self) -> list[int]:
         return [int(pk) for pk in self.cleaned_data["items"]]
+
+    def context(self):
+        return {"nomination": self.nomination, "items": self.items}
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return services.nomination_commend(
+            actor=actor,
+            nomination=self.nomination,
+            award=data["award"],
+            approved_item_ids=self.approved_item_ids(),
+            issued_on=data["issued_on"],
+            citation=data["citation"],
+        )
 
 
 class NominationForm(forms.Form):

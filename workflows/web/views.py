@@ -1,6 +1,6 @@
 """Server-rendered pages for the lifecycle: queues, initiatives and the task forms.
 
-Thin views: they parse a form, call ``workflows.tasks_layer`` (which completes the same
+Thin views: they parse a form, call a service of ``workflows.services`` (which completes the same
 viewflow task the API completes) or a selector, and render. Everything a user can reach is
 scoped by the selectors to their subtree: anything outside it answers 404. A refused step
 (``core.errors``) shows its message and changes nothing.
@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -36,63 +35,13 @@ from core.models import (
     UnitRole,
 )
 from documents.models import Decision
-from workflows import selectors, services, tasks_layer
-from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
+from workflows import selectors, services
+from workflows.models import AnnualReport
 from workflows.roles import ancestor_ids, holds_board_role_above, is_official_for
 
 from . import forms as f
 
 PAGE_SIZE = 25
-
-# What each task asks for and what completing it does, in the user's words.
-TASK_TITLES = {
-    "review": gettext_lazy("Review a registration"),
-    "resubmit": gettext_lazy("Edit and resubmit a returned registration"),
-    "report": gettext_lazy("Submit the annual report"),
-    "evaluate": gettext_lazy("Evaluate an annual report"),
-    "close": gettext_lazy("Close the evaluation"),
-    "decide": gettext_lazy("Decide on recognition"),
-    "recognition_decision": gettext_lazy("Issue the recognition decision"),
-    "commend": gettext_lazy("Issue the commendation decision"),
-}
-TASK_EFFECTS = {
-    "review": gettext_lazy(
-        "Accepting puts the initiative under monitoring (status “monitored”). Returning sends "
-        "it back to the owner unit's official with your reason, to edit and resubmit. "
-        "Rejecting ends it for good."
-    ),
-    "resubmit": gettext_lazy(
-        "Your changes are saved and the registration goes back to the board secretary's "
-        "queue for review."
-    ),
-    "report": gettext_lazy(
-        "The report is sent to the board: each board member who is not recused gets a task "
-        "to evaluate it."
-    ),
-    "evaluate": gettext_lazy(
-        "Your scores are saved (the weighted score is computed from the weights below) and "
-        "count towards the initiative's result. You cannot change them afterwards."
-    ),
-    "close": gettext_lazy(
-        "The result becomes the mean of the submitted weighted scores; the initiative becomes "
-        "“evaluated” and the chair gets the decision. Evaluations not yet submitted are "
-        "cancelled."
-    ),
-    "decide": gettext_lazy(
-        "Recognised initiatives go into the cycle's recognition decision, issued by the "
-        "clerk. Not recognised ones go back to monitoring."
-    ),
-    "recognition_decision": gettext_lazy(
-        "One numbered decision recognises every initiative listed below; they become "
-        "“recognised” and their boards can propose them for commendation. The number is "
-        "given when you issue it and is never reused."
-    ),
-    "commend": gettext_lazy(
-        "One numbered commendation decision with the award you choose is issued for the "
-        "recipients you tick; their initiatives become “commended”, and certificates are "
-        "made for a certificate of merit or of commendation. Unticked recipients are refused."
-    ),
-}
 
 
 def _lifecycle(task: Task):
@@ -100,25 +49,16 @@ def _lifecycle(task: Task):
 
 
 def _due_dates(tasks: list[Task]) -> dict[int, object]:
-    """The due date of each task, in one query for the page's annual reports."""
+    """The due date of each task (its step's ``due``), in one query for the page's annual
+    reports."""
     report_ids = {_lifecycle(t).annual_report_id for t in tasks} - {None}
     reports = {
         r.pk: r for r in AnnualReport.objects.filter(pk__in=report_ids).select_related("cycle")
     }
-    due = {}
-    for task in tasks:
-        report = reports.get(_lifecycle(task).annual_report_id)
-        if report is None:
-            continue
-        name = task.flow_task.name
-        due[task.pk] = (
-            report.due_on
-            if name == "report"
-            else report.cycle.evaluation_due
-            if name in ("evaluate", "close")
-            else report.cycle.decision_due
-        )
-    return due
+    return {
+        task.pk: task.flow_task.due_on(reports.get(_lifecycle(task).annual_report_id))
+        for task in tasks
+    }
 
 
 @login_required
@@ -131,8 +71,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     due = _due_dates(tasks)
     groups: OrderedDict[str, list] = OrderedDict()
     for task in tasks:
-        name = task.flow_task.name
-        groups.setdefault(name, []).append(
+        groups.setdefault(str(task.flow_task.task_title), []).append(
             {
                 "task": task,
                 "process": _lifecycle(task),
@@ -145,7 +84,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "workflows/task_list.html",
         {
             "page": page,
-            "groups": [(TASK_TITLES.get(name, name), rows) for name, rows in groups.items()],
+            "groups": list(groups.items()),
         },
     )
 
@@ -176,7 +115,7 @@ def _visible_initiative(request: HttpRequest, pk: int) -> Initiative:
     return selectors.initiative_records(initiative_id=pk)
 
 
-# The actions of the initiative page: (form class, form prefix, who may, tasks_layer or
+# The actions of the initiative page: (form class, form prefix, who may, service or
 # service call, success message).
 ACTIONS = ("withdraw", "discontinue", "progress", "visit")
 
@@ -244,12 +183,10 @@ def initiative_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     data, user = form.cleaned_data, request.user
     try:
         if action == "withdraw":
-            tasks_layer.initiative_withdraw(
-                actor=user, initiative=initiative, reason=data["reason"]
-            )
+            services.initiative_withdraw(actor=user, initiative=initiative, reason=data["reason"])
             done = _("The initiative has been withdrawn.")
         elif action == "discontinue":
-            tasks_layer.initiative_discontinue(
+            services.initiative_discontinue(
                 actor=user, initiative=initiative, reason=data["reason"]
             )
             done = _("The initiative has been discontinued.")
@@ -274,7 +211,7 @@ def initiative_register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            initiative = tasks_layer.initiative_register(
+            initiative = services.initiative_register(
                 actor=request.user,
                 unit=data["unit_code"],
                 title=data["title"],
@@ -314,148 +251,8 @@ def _task_for(request: HttpRequest, task_pk: int) -> Task:
     return task
 
 
-def _report(task: Task) -> AnnualReport:
-    return AnnualReport.objects.select_related("cycle", "cycle__board").get(
-        pk=_lifecycle(task).annual_report_id
-    )
-
-
-def _form_and_perform(request: HttpRequest, task: Task):
-    """The task's form, and the service call that performs it with the form's data."""
-    name = task.flow_task.name
-    data = request.POST if request.method == "POST" else None
-    user = request.user
-    process = _lifecycle(task)
-    context: dict = {}
-    if name == "review":
-        form = f.ReviewForm(data)
-        initiative = process.initiative
-        steps = {
-            f.REVIEW_ACCEPT: services.initiative_accept,
-            f.REVIEW_RETURN: services.initiative_return,
-            f.REVIEW_REJECT: services.initiative_reject,
-        }
-
-        def perform():
-            step = steps[form.cleaned_data["action"]]
-            return step(actor=user, initiative=initiative, reason=form.cleaned_data["reason"])
-
-    elif name == "resubmit":
-        initiative = process.initiative
-        form = f.ResubmitForm(
-            data,
-            initial={
-                "title": initiative.title,
-                "description": initiative.description,
-                "goals": initiative.goals,
-            },
-        )
-
-        def perform():
-            return services.initiative_resubmit(
-                actor=user, initiative=initiative, **form.cleaned_data
-            )
-
-    elif name == "report":
-        report = _report(task)
-        form = f.AnnualReportForm(data)
-        context["report"] = report
-
-        def perform():
-            return services.annual_report_submit(
-                actor=user, report=report, text=form.cleaned_data["text"]
-            )
-
-    elif name == "evaluate":
-        report = _report(task)
-        criteria = report.cycle.criteria.order_by("position", "pk")
-        form = f.EvaluationForm(data, criteria=criteria)
-        context.update(report=report, criteria=form.criteria)
-
-        def perform():
-            return services.evaluation_submit(
-                actor=user,
-                report=report,
-                scores=form.scores(),
-                comment=form.cleaned_data["comment"],
-            )
-
-    elif name == "close":
-        report = _report(task)
-        form = f.CloseEvaluationForm(data)
-        scored = Evaluation.objects.filter(annual_report=report).count()
-        eligible = selectors.report_evaluators(report=report).count()
-        context.update(
-            report=report,
-            scored=scored,
-            eligible=eligible,
-            quorum=max(1, min(report.cycle.board.quorum, eligible)),
-        )
-
-        def perform():
-            return services.evaluation_close(actor=user, report=report)
-
-    elif name == "decide":
-        report = _report(task)
-        form = f.DecideForm(data)
-        context.update(report=report, cycle_list=selectors.decision_list(cycle=report.cycle))
-
-        def perform():
-            return services.initiative_decide(
-                actor=user, report=report, recognise=form.cleaned_data["recognise"]
-            )
-
-    elif name == "recognition_decision":
-        cycle = ReviewCycle.objects.select_related("board", "board__unit").get(pk=process.cycle_id)
-        form = f.RecognitionDecisionForm(data)
-        chosen = (
-            AnnualReport.objects.filter(
-                cycle=cycle,
-                status=AnnualReportStatus.DECIDED,
-                recognise=True,
-                recognition_decision__isnull=True,
-            )
-            .select_related("initiative", "initiative__owner_unit")
-            .order_by("-score", "pk")
-        )
-        context.update(
-            cycle=cycle,
-            chosen=list(chosen),
-            issuer=services.recognition_issuer(unit=cycle.board.unit),
-        )
-
-        def perform():
-            issued_on = form.cleaned_data["issued_on"]
-            return services.recognition_decision_issue(
-                actor=user, cycle=cycle, **({"issued_on": issued_on} if issued_on else {})
-            )
-
-    elif name == "commend":
-        nomination = Nomination.objects.select_related("awarding_body", "board").get(
-            pk=process.nomination_id
-        )
-        items = list(nomination.items.select_related("initiative", "unit").order_by("pk"))
-        form = f.CommendForm(data, items=items)
-        context.update(nomination=nomination, items=items)
-
-        def perform():
-            data = form.cleaned_data
-            return services.nomination_commend(
-                actor=user,
-                nomination=nomination,
-                award=data["award"],
-                approved_item_ids=form.approved_item_ids(),
-                issued_on=data["issued_on"],
-                citation=data["citation"],
-            )
-
-    else:
-        form, perform = None, None
-    return form, perform, context
-
-
 def _done_message(task: Task, result) -> str:
-    done = _("Done: %(task)s.") % {"task": _task_title(task)}
+    done = _("Done: %(task)s.") % {"task": task.flow_task.task_title}
     if not isinstance(result, Decision):
         return done
     return format_html(
@@ -471,14 +268,15 @@ def _done_message(task: Task, result) -> str:
 @require_http_methods(["GET", "POST"])
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    form, perform, context = _form_and_perform(request, task)
+    process = _lifecycle(task)
+    node = task.flow_task
+    form = node.form.for_process(process, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form is None:
-            messages.error(request, _("This step cannot be completed on this page yet."))
-        elif form.is_valid():
+        if form.is_valid():
             try:
-                result = tasks_layer.task_complete(actor=request.user, task=task, perform=perform)
+                # The step's one service checks, writes and completes this task.
+                result = form.perform(request.user)
             except DomainError as error:
                 messages.error(request, str(error))
                 status = error.status
@@ -486,7 +284,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _done_message(task, result))
                 return redirect("workflows:task-list")
-    process = _lifecycle(task)
     initiative = (
         selectors.initiative_records(initiative_id=process.initiative_id)
         if process.initiative_id
@@ -496,22 +293,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "workflows/task_form.html",
         {
-            **context,
+            **form.context(),
             "task": task,
             "process": process,
-            "title": _task_title(task),
-            "effect": TASK_EFFECTS.get(task.flow_task.name, ""),
+            "title": node.task_title,
+            "effect": node.task_description,
             "form": form,
             "initiative": initiative,
             "waiting_in_queue": task.status == STATUS.NEW,
         },
         status=status,
     )
-
-
-def _task_title(task: Task) -> str:
-    name = task.flow_task.name
-    return str(TASK_TITLES.get(name, name))
 
 
 # --- review cycles --------------------------------------------------------------------------
@@ -620,7 +412,7 @@ def nomination_create(request: HttpRequest) -> HttpResponse:
         else:
             data = form.cleaned_data
             try:
-                nomination = tasks_layer.nomination_create(
+                nomination = services.nomination_create(
                     actor=request.user,
                     board=data["board"],
                     awarding_body=data["awarding_body"],
