@@ -48,6 +48,15 @@ def open_link(message: Message) -> str:
     return absolute_url(reverse("notifications:open", kwargs={"pk": message.pk}))
 
 
+def _open_task_page(message: Message, task_id: int | None) -> str | None:
+    """The task's page, when the task is still open and in the recipient's inbox or queue."""
+    from workflows.selectors import tasks_for_user
+
+    if task_id is None or not tasks_for_user(user=message.recipient).filter(pk=task_id).exists():
+        return None
+    return _first(TASK_PAGES, pk=task_id)
+
+
 def _report_task_id(annual_report_id: int) -> int | None:
     """The open "submit the annual report" task of the report's review process."""
     from viewflow.workflow.models import Task
@@ -67,21 +76,47 @@ def _report_task_id(annual_report_id: int) -> int | None:
     )
 
 
+def _initiative_page(message: Message, initiative_id: int | None) -> str | None:
+    """The initiative's page, when the recipient may read it."""
+    from workflows.selectors import initiatives_for_user
+
+    if initiative_id is None:
+        return None
+    if not initiatives_for_user(user=message.recipient).filter(pk=initiative_id).exists():
+        return None
+    return _first(INITIATIVE_PAGES, pk=initiative_id)
+
+
+def _decision_page(message: Message, decision_id: int | None) -> str | None:
+    """The decision's page, when the recipient may open it (its issuer's clerks)."""
+    from documents.models import Decision
+    from documents.selectors import user_can_manage_issuer
+
+    decision = Decision.objects.select_related("issuer__unit").filter(pk=decision_id).first()
+    if decision is None or not user_can_manage_issuer(message.recipient, decision.issuer):
+        return None
+    return _first(DECISION_PAGES, pk=decision.pk)
+
+
 def target_path(message: Message) -> str:
-    """The page of the message's task (one or two queries), or the message's own page."""
+    """The page a message leads its recipient to: the task while it waits for them, else
+    the initiative or decision it is about when they may read it, else their task list, or
+    the message itself. Never a page that would answer them 404."""
+    context = message.context or {}
+    kind = message.kind
     path: str | None = None
-    if message.kind == MessageKind.REPORT_DUE:
-        task_id = _report_task_id(message.subject_id)
-        if task_id is not None:
-            path = _first(TASK_PAGES, pk=task_id)
-        if path is None and message.initiative_id:
-            path = _first(INITIATIVE_PAGES, pk=message.initiative_id)
-    elif message.kind == MessageKind.DECISION_ISSUED:
-        decision_id = (message.context or {}).get("decision_id")
-        if decision_id:
-            path = _first(DECISION_PAGES, pk=decision_id)
-    elif message.kind == MessageKind.CYCLE_OPENED and message.reason == "board":
+    if kind == MessageKind.REPORT_DUE:
+        path = _open_task_page(message, _report_task_id(message.subject_id))
+    elif kind == MessageKind.TASK_WAITING:
+        path = _open_task_page(message, message.subject_id)
+    elif kind in (MessageKind.DECISION_ISSUED, MessageKind.NOMINATION_DECIDED):
+        path = _decision_page(message, context.get("decision_id"))
+    elif kind in (MessageKind.CYCLE_OPENED, MessageKind.CYCLE_CLOSED) and (
+        message.reason in ("board", "closed")
+    ):
         path = _first(CYCLE_PAGES, pk=message.cycle_id) or _first(CYCLE_LIST_PAGES)
-    if path is None and message.kind != MessageKind.DECISION_ISSUED:
+    if path is None:
+        path = _initiative_page(message, message.initiative_id)
+    if path is None and kind not in (MessageKind.DECISION_ISSUED, MessageKind.NOMINATION_DECIDED):
         path = _first(TASK_LIST_PAGES)
     return path or message_page(message)

@@ -18,7 +18,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
 
 from core.models import AwardType
 from documents.models import Certificate, CertificateStatus
@@ -28,15 +27,6 @@ from .models import Message, MessageKind
 
 REASON_BEFORE = "before:"
 REASON_OVERDUE = "overdue:"
-
-# The tasks a digest lists, named as the flows name them.
-TASK_LABELS = {
-    "review_registration": _("Review the registration"),
-    "close_evaluation": _("Close the evaluation"),
-    "decide": _("Decide on recognition"),
-    "recognition_decision": _("Issue the recognition decision"),
-    "commendation_decision": _("Issue the commendation decision"),
-}
 
 
 @dataclass(frozen=True)
@@ -74,7 +64,8 @@ def _items(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if item.get("since"):
             item["since_text"] = display_date(item["since"][:10])
         if item.get("task"):
-            item["task_label"] = str(TASK_LABELS.get(item["task"], item["task"]))
+            node = step_node(item.get("flow", ""), item["task"])
+            item["task_label"] = str(node.task_title) if node else item["task"]
         items.append(item)
     return items
 
@@ -113,6 +104,13 @@ def message_context(message: Message) -> dict[str, Any]:
         context["days_left"] = int(reason.removeprefix(REASON_BEFORE))
     if reason.startswith(REASON_OVERDUE):
         context["overdue_round"] = int(reason.removeprefix(REASON_OVERDUE))
+    if message.kind == MessageKind.TASK_WAITING:
+        node = step_node(data.get("flow", ""), data.get("task", ""))
+        context.update(
+            task_title=str(node.task_title) if node else data.get("task", ""),
+            task_effect=str(node.task_description) if node else "",
+            task_due=display_date(data.get("due") or None),
+        )
     if message.kind == MessageKind.DECISION_ISSUED:
         award = data.get("award") or ""
         context.update(
@@ -121,6 +119,16 @@ def message_context(message: Message) -> dict[str, Any]:
             certificates=[absolute_url(path) for path in _certificate_paths(message)],
         )
     return context
+
+
+def step_node(flow_name: str, node_name: str):
+    """A lifecycle step's node (``workflows.flows``) by its flow's class name and its name."""
+    from workflows.flows import FLOWS
+
+    for flow_class in FLOWS:
+        if flow_class.__name__ == flow_name:
+            return getattr(flow_class, node_name, None)
+    return None
 
 
 def _certificate_paths(message: Message) -> list[str]:

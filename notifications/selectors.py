@@ -23,10 +23,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from core.models import (
     PATH_SEPARATOR,
@@ -34,19 +35,19 @@ from core.models import (
     CycleStatus,
     Initiative,
     InitiativeStatus,
-    InitiativeStatusChange,
     ReviewCycle,
     Role,
     SteeringBoard,
     UnitRole,
     User,
 )
+from workflows import takers
+from workflows.flows import AnnualReviewFlow, RecognitionFlow
 from workflows.models import (
     AnnualReport,
     AnnualReportStatus,
     Evaluation,
     Nomination,
-    NominationStatus,
 )
 
 from .channels import get_channels
@@ -277,7 +278,8 @@ def listings(rows: QuerySet[AnnualReport], *, group: str = "cycle_id") -> dict[t
 @dataclass(frozen=True)
 class WaitingTask:
     recipient_id: int
-    task: str  # review_registration, close_evaluation, decide, recognition_decision...
+    flow: str  # the flow's class name (AnnualReviewFlow...)
+    task: str  # the step's node name (review, close, decide, recognition_decision, commend)
     code: str
     title: str
     unit: str
@@ -289,149 +291,135 @@ def _ancestor_ids(path: str) -> list[int]:
     return [int(step, 16) for step in reversed(path.split(PATH_SEPARATOR)) if step]
 
 
-def _registrations_waiting(older_than: dt.datetime) -> list[WaitingTask]:
-    """Registrations awaiting the secretary of the responsible board (the nearest active
-    board at or above the owner unit) since before ``older_than``."""
-    since = Subquery(
-        InitiativeStatusChange.objects.filter(
-            initiative_id=OuterRef("pk"), to_status=InitiativeStatus.REGISTERED
-        )
-        .order_by("-at", "-pk")
-        .values("at")[:1]
-    )
-    rows = list(
-        Initiative.objects.filter(status=InitiativeStatus.REGISTERED)
-        .annotate(since=since)
-        .filter(since__lte=older_than)
-        .values_list("code", "title", "owner_unit__name", "owner_unit__path", "since")
-    )
-    if not rows:
-        return []
-    boards = dict(SteeringBoard.objects.filter(is_active=True).values_list("unit_id", "pk"))
-    responsible = []
-    for code, title, unit, path, at in rows:
-        board_id = next((boards[u] for u in _ancestor_ids(path) if u in boards), None)
-        if board_id is not None:
-            responsible.append((board_id, code, title, unit, at))
-    secretaries = board_people(board_ids={row[0] for row in responsible}, roles=[Role.SECRETARY])
-    return [
-        WaitingTask(user_id, "review_registration", code, title, unit, at)
-        for board_id, code, title, unit, at in responsible
-        for user_id in secretaries.get(board_id, [])
-    ]
+# The steps whose takers get the daily digest: the secretariats', chairs' and clerks' work
+# (officials have their report reminders, evaluators their evaluation reminders).
+DIGEST_TAKERS = (
+    takers.Taker.RESPONSIBLE_SECRETARY,
+    takers.Taker.CYCLE_SECRETARY,
+    takers.Taker.CYCLE_CHAIR,
+    takers.Taker.BOARD_CLERK,
+    takers.Taker.AWARDING_CLERK,
+)
 
 
-def _report_tasks(
-    reports: QuerySet[AnnualReport], *, task: str, since: str, roles: list[str]
-) -> list[WaitingTask]:
-    rows = list(
-        reports.values_list(
-            "cycle__board_id",
-            "initiative__code",
-            "initiative__title",
-            "initiative__owner_unit__name",
-            since,
-        )
-    )
-    people = board_people(board_ids={row[0] for row in rows}, roles=roles)
-    return [
-        WaitingTask(user_id, task, code, title, unit, at)
-        for board_id, code, title, unit, at in rows
-        for user_id in people.get(board_id, [])
-    ]
-
-
-def _clerks(unit_ids: Iterable[int]) -> dict[int, list[int]]:
-    clerks: dict[int, list[int]] = defaultdict(list)
-    for unit_id, user_id in UnitRole.objects.filter(
-        unit_id__in=list(unit_ids), role=Role.CLERK, user__is_active=True
-    ).values_list("unit_id", "user_id"):
-        clerks[unit_id].append(user_id)
-    return clerks
+def _listed(codes: list[str], titles: list[str]) -> tuple[str, str]:
+    code = ", ".join(codes[:5]) + (", …" if len(codes) > 5 else "")
+    title = "; ".join(titles[:3]) + ("; …" if len(titles) > 3 else "")
+    return code, title
 
 
 def waiting_tasks(*, older_than: dt.datetime) -> dict[int, list[WaitingTask]]:
-    """Tasks waiting since before ``older_than`` in the queues of secretaries, chairs and
-    clerks, by recipient, oldest first."""
-    in_open_cycle = AnnualReport.objects.filter(cycle__status=CycleStatus.OPEN)
-    tasks = _registrations_waiting(older_than)
-    # Evaluations to close: a quorum has scored; waiting since the last score.
-    ready = (
-        in_open_cycle.filter(
-            status=AnnualReportStatus.SUBMITTED, initiative__status=InitiativeStatus.MONITORED
+    """Open tasks of the secretariats, chairs and clerks waiting since before
+    ``older_than``, by each person who may take them (``workflows.takers.takers_of``: the
+    queue's own rule), oldest first. A "close the evaluation" task waits from the moment the
+    evaluations it needs are in (``AnnualReport.evaluations_required``), not before."""
+    process = "process__lifecycleprocess__"
+    tasks = list(
+        Task.objects.filter(
+            flow_task_type="HUMAN",
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+            owner_permission__in=[takers.Taker.permission(t) for t in DIGEST_TAKERS],
+            created__lte=older_than,
         )
-        .annotate(scores=Count("evaluations"), last_score=Max("evaluations__submitted_at"))
-        .filter(scores__gte=F("cycle__board__quorum"), last_score__lte=older_than)
-    )
-    tasks += _report_tasks(
-        ready, task="close_evaluation", since="last_score", roles=[Role.SECRETARY]
-    )
-    # Decisions for the chair.
-    closed = in_open_cycle.filter(
-        status=AnnualReportStatus.EVALUATION_CLOSED, closed_at__lte=older_than
-    )
-    tasks += _report_tasks(closed, task="decide", since="closed_at", roles=[Role.CHAIR])
-    # Recognition decisions for the clerk of the board's unit: recognised by the chair,
-    # decision not issued yet (the initiative is still "evaluated").
-    to_issue = list(
-        in_open_cycle.filter(
-            status=AnnualReportStatus.DECIDED,
-            recognise=True,
-            initiative__status=InitiativeStatus.EVALUATED,
-            decided_at__lte=older_than,
-        ).values_list(
-            "cycle__board__unit_id",
-            "initiative__code",
-            "initiative__title",
-            "initiative__owner_unit__name",
-            "decided_at",
+        .annotate(
+            scores=Count(f"{process}annual_report__evaluations"),
+            last_score=Max(f"{process}annual_report__evaluations__submitted_at"),
+            needed=Coalesce(
+                f"{process}annual_report__evaluations_required",
+                f"{process}annual_report__cycle__board__quorum",
+            ),
         )
-    )
-    clerks = _clerks({row[0] for row in to_issue})
-    tasks += [
-        WaitingTask(user_id, "recognition_decision", code, title, unit, at)
-        for unit_id, code, title, unit, at in to_issue
-        for user_id in clerks.get(unit_id, [])
-    ]
-    # Commendation decisions for the clerk of the awarding body's unit.
-    nominations = list(
-        Nomination.objects.filter(
-            status=NominationStatus.SUBMITTED,
-            created_at__lte=older_than,
-            awarding_body__unit__isnull=False,
+        .select_related(
+            f"{process}unit",
+            f"{process}initiative__owner_unit",
+            f"{process}cycle__board",
+            f"{process}nomination__awarding_body",
+            f"{process}nomination__board",
         )
-        .select_related("board")
-        .prefetch_related("items__initiative")
+        .order_by("created", "pk")
     )
-    clerks = _clerks({n.awarding_body.unit_id for n in nominations})
-    for nomination in nominations:
-        initiatives = [item.initiative for item in nomination.items.all()]
-        codes = ", ".join(i.code for i in initiatives[:5]) + (", …" if len(initiatives) > 5 else "")
-        titles = "; ".join(i.title for i in initiatives[:3]) + (
-            "; …" if len(initiatives) > 3 else ""
-        )
-        for user_id in clerks.get(nomination.awarding_body.unit_id, []):
-            tasks.append(
+    waiting: list[tuple[Task, dt.datetime]] = []
+    for task in tasks:
+        if task.flow_task is AnnualReviewFlow.close:
+            if task.last_score is None or task.scores < (task.needed or 1):
+                continue
+            since = max(task.created, task.last_score)
+            if since > older_than:
+                continue
+            waiting.append((task, since))
+        else:
+            waiting.append((task, task.created))
+    if not waiting:
+        return {}
+    who = takers.takers_of([task for task, _since in waiting])
+    recognition = _recognition_listing([t for t, _s in waiting])
+    nominations = _nomination_listing([t for t, _s in waiting])
+    by_user: dict[int, list[WaitingTask]] = defaultdict(list)
+    for task, since in waiting:
+        lifecycle = task.process.lifecycleprocess
+        if lifecycle.initiative_id:
+            initiative = lifecycle.initiative
+            code, title, unit = initiative.code, initiative.title, initiative.owner_unit.name
+        elif lifecycle.nomination_id:
+            code, title = nominations.get(lifecycle.nomination_id, ("", ""))
+            unit = lifecycle.nomination.board.name
+        else:
+            code, title = recognition.get(lifecycle.cycle_id, ("", ""))
+            unit = lifecycle.cycle.board.name if lifecycle.cycle_id else ""
+        for user_id in who.get(task.pk, ()):
+            by_user[user_id].append(
                 WaitingTask(
                     user_id,
-                    "commendation_decision",
-                    codes,
-                    titles,
-                    nomination.board.name,
-                    nomination.created_at,
+                    task.flow_task.flow_class.__name__,
+                    task.flow_task.name,
+                    code,
+                    title,
+                    unit,
+                    since,
                 )
             )
-    by_user: dict[int, list[WaitingTask]] = defaultdict(list)
-    for task in tasks:
-        by_user[task.recipient_id].append(task)
-    active = set(
-        User.objects.filter(pk__in=list(by_user), is_active=True).values_list("pk", flat=True)
-    )
     return {
         user_id: sorted(items, key=lambda t: (t.since, t.code))
         for user_id, items in by_user.items()
-        if user_id in active
     }
+
+
+def _recognition_listing(tasks: list[Task]) -> dict[int, tuple[str, str]]:
+    """For each cycle with a recognition decision to issue: the initiatives it will list."""
+    cycle_ids = {
+        t.process.lifecycleprocess.cycle_id
+        for t in tasks
+        if t.flow_task is RecognitionFlow.recognition_decision
+    }
+    rows: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for cycle_id, code, title in (
+        AnnualReport.objects.filter(
+            cycle_id__in=cycle_ids,
+            status=AnnualReportStatus.DECIDED,
+            recognise=True,
+            recognition_decision__isnull=True,
+        )
+        .order_by("cycle_id", "initiative__code")
+        .values_list("cycle_id", "initiative__code", "initiative__title")
+    ):
+        rows[cycle_id][0].append(code)
+        rows[cycle_id][1].append(title)
+    return {cycle_id: _listed(*lists) for cycle_id, lists in rows.items()}
+
+
+def _nomination_listing(tasks: list[Task]) -> dict[int, tuple[str, str]]:
+    """For each nomination with a decision to issue: the initiatives it proposes."""
+    ids = {t.process.lifecycleprocess.nomination_id for t in tasks} - {None}
+    rows: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for nomination_id, code, title in (
+        Nomination.objects.filter(pk__in=ids)
+        .order_by("pk", "items__pk")
+        .values_list("pk", "items__initiative__code", "items__initiative__title")
+    ):
+        if code:
+            rows[nomination_id][0].append(code)
+            rows[nomination_id][1].append(title)
+    return {nomination_id: _listed(*lists) for nomination_id, lists in rows.items()}
 
 
 # --- review cycles --------------------------------------------------------------------------

@@ -77,7 +77,7 @@ class RegistrationFlow(flow.Flow):
             api=("api:initiative-accept", "api:initiative-return", "api:initiative-reject"),
         )
         .Annotation(
-            title=_("Review the registration"),
+            title=_("Review a registration"),
             description=_(
                 "Accepting puts the initiative under monitoring (status “monitored”). "
                 "Returning sends it back to the owner unit's official with your reason, to edit "
@@ -89,7 +89,7 @@ class RegistrationFlow(flow.Flow):
     resubmit = (
         Step(Taker.OWNER_OFFICIAL, form=forms.ResubmitForm, api=("api:initiative-resubmit",))
         .Annotation(
-            title=_("Edit and resubmit the registration"),
+            title=_("Edit and resubmit a returned registration"),
             description=_(
                 "Your changes are saved and the registration goes back to the board "
                 "secretary's queue for review."
@@ -164,7 +164,7 @@ class AnnualReviewFlow(flow.Flow):
             due="evaluation_due",
         )
         .Annotation(
-            title=_("Evaluate the annual report"),
+            title=_("Evaluate an annual report"),
             description=_(
                 "Your scores are saved (the weighted score is computed from the weights below) "
                 "and count towards the initiative's result. You cannot change them afterwards."

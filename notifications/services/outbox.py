@@ -350,6 +350,7 @@ def _scan_digest(outbox: _Outbox, now: dt.datetime, today: dt.date) -> None:
             context=_list_context(
                 [
                     {
+                        "flow": task.flow,
                         "task": task.task,
                         "code": task.code,
                         "title": task.title,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from viewflow.workflow.models import Task
 
 from core.events import dispatch
 from core.models import (
@@ -23,6 +24,7 @@ from notifications.rendering import render_for_recipient
 from notifications.services import notify_decision_issued, reminders_scan
 from workflows import services as lifecycle
 from workflows.events import DecisionIssued
+from workflows.flows import recognition_open
 from workflows.models import AnnualReportStatus, NominationStatus
 from workflows.tests.factories import (
     EvaluationFactory,
@@ -39,11 +41,18 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2024, 6, 10)
 
 
+def aged(process, since: dt.datetime) -> None:
+    """The process's open tasks appeared at ``since``."""
+    Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED"]).update(created=since)
+
+
 def registered(unit, *, since: dt.datetime, code: str):
+    """A registration waiting since ``since`` (made outside the flows, then joined)."""
     initiative = InitiativeFactory(owner_unit=unit, status=InitiativeStatus.REGISTERED, code=code)
     InitiativeStatusChange.objects.create(
         initiative=initiative, from_status="", to_status=InitiativeStatus.REGISTERED, at=since
     )
+    aged(lifecycle.registration_process(initiative), since)
     return initiative
 
 
@@ -71,15 +80,26 @@ def test_digest_groups_a_secretarys_old_tasks_into_one_message_a_day():
     )
     for member in [district.chair, *district.members]:
         EvaluationFactory(annual_report=ready, evaluator=member, submitted_at=now - days(4))
+    aged(lifecycle.review_process(ready), now - days(20))
+    # Another report has one score of the three needed: its "close" task is not ready.
+    not_ready = AnnualReportFactory(
+        cycle=cycle,
+        status=AnnualReportStatus.SUBMITTED,
+        initiative=InitiativeFactory(
+            owner_unit=district.commune, status=InitiativeStatus.MONITORED, code="MH-D"
+        ),
+    )
+    EvaluationFactory(annual_report=not_ready, evaluator=district.chair, submitted_at=now - days(9))
+    aged(lifecycle.review_process(not_ready), now - days(20))
 
     reminders_scan(now=now, queue=False)
     digests = Message.objects.filter(kind=MessageKind.TASK_DIGEST)
     secretary_digest = digests.get(recipient=district.secretary)
     assert secretary_digest.context["count"] == 3
     assert [(i["task"], i["code"]) for i in secretary_digest.context["items"]] == [
-        ("review_registration", "MH-A"),
-        ("review_registration", "MH-B"),
-        ("close_evaluation", "MH-C"),
+        ("review", "MH-A"),
+        ("review", "MH-B"),
+        ("close", "MH-C"),
     ]
     # The sibling district's secretary gets theirs; the province's secretary is not the
     # responsible one for either.
@@ -95,7 +115,7 @@ def test_digest_groups_a_secretarys_old_tasks_into_one_message_a_day():
     text = render_for_recipient(secretary_digest)
     assert text.subject == "3 công việc đang chờ đồng chí xử lý"
     assert "Các công việc sau đã chờ xử lý quá 3 ngày:" in text.body
-    assert "(Xem xét đăng ký, từ ngày 5 tháng 6 năm 2024)" in text.body
+    assert "(Xem xét đăng ký mô hình, từ ngày 5 tháng 6 năm 2024)" in text.body
     assert "(Kết thúc chấm điểm, từ ngày 6 tháng 6 năm 2024)" in text.body
     assert text.body.index("- MH-A “") < text.body.index("- MH-B “") < text.body.index("- MH-C “")
 
@@ -107,7 +127,7 @@ def test_digest_reaches_the_chair_and_the_clerks():
     cycle = ReviewCycleFactory(board=district.board, status=CycleStatus.OPEN, year=2024)
     from workflows.tests.factories import AnnualReportFactory
 
-    AnnualReportFactory(
+    to_decide = AnnualReportFactory(
         cycle=cycle,
         status=AnnualReportStatus.EVALUATION_CLOSED,
         closed_at=now - days(10),
@@ -115,6 +135,7 @@ def test_digest_reaches_the_chair_and_the_clerks():
             owner_unit=district.commune, status=InitiativeStatus.EVALUATED, code="MH-DECIDE"
         ),
     )
+    aged(lifecycle.review_process(to_decide), now - days(10))
     AnnualReportFactory(
         cycle=cycle,
         status=AnnualReportStatus.DECIDED,
@@ -124,6 +145,7 @@ def test_digest_reaches_the_chair_and_the_clerks():
             owner_unit=district.commune, status=InitiativeStatus.EVALUATED, code="MH-ISSUE"
         ),
     )
+    aged(recognition_open(cycle_id=cycle.pk), now - days(4))
     board_clerk = UserFactory()
     UnitRole.objects.create(unit=district.unit, user=board_clerk, role=Role.CLERK)
     awarding = IssuingBodyFactory(unit=world.province)
@@ -139,6 +161,7 @@ def test_digest_reaches_the_chair_and_the_clerks():
         unit=district.commune,
     )
     type(nomination).objects.filter(pk=nomination.pk).update(created_at=now - days(7))
+    aged(lifecycle.nomination_process(nomination), now - days(7))
 
     reminders_scan(now=now, queue=False)
     digests = {
@@ -152,7 +175,7 @@ def test_digest_reaches_the_chair_and_the_clerks():
         ("recognition_decision", "MH-ISSUE")
     ]
     assert [(i["task"], i["code"]) for i in digests[province_clerk.pk]["items"]] == [
-        ("commendation_decision", "MH-NOMINATED")
+        ("commend", "MH-NOMINATED")
     ]
 
 
@@ -258,20 +281,28 @@ def test_the_scan_catches_up_a_missed_cycle_notice():
     ) == {world.district.chair.pk, world.district.secretary.pk}
 
 
-def test_a_failing_notice_never_reaches_the_person_opening_the_cycle(
-    monkeypatch, django_capture_on_commit_callbacks, caplog
+@pytest.mark.handler_errors
+def test_a_failing_notice_never_reaches_the_person_opening_the_cycle_and_is_requeued(
+    monkeypatch, django_capture_on_commit_callbacks, caplog, settings
 ):
-    from notifications import services
+    from core import tasks
+    from notifications import handlers
 
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "cycle_opened_notify", broken)
+    requeued = []
+    monkeypatch.setattr(handlers, "cycle_opened_notify", broken)
+    monkeypatch.setattr(tasks.event_handle, "delay", lambda *args: requeued.append(args))
     world = build_world()
     cycle = open_cycle(world, world.district.board, django_capture_on_commit_callbacks)
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.OPEN
-    assert "notifications for the cycle_opened event" in caplog.text
+    assert "handler notifications.handlers.cycle_opened failed on cycle_opened" in caplog.text
+    # Re-queued for the retry task, with the event rebuilt from its payload.
+    assert [(handler, name, payload["cycle_id"]) for handler, name, payload in requeued] == [
+        ("notifications.handlers.cycle_opened", "cycle_opened", cycle.pk)
+    ]
 
 
 # --- decisions ------------------------------------------------------------------------------
