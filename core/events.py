@@ -1,6 +1,6 @@
 """Domain events: typed, explicit, delivered after the transaction that caused them commits.
 
-A service announces what happened with ``emit_on_commit(SomethingHappened(...))``; each event
+A service announces what happened with ``emit_on_commit(<an event>)``; each event
 is a frozen dataclass of ids and values (never model instances), declared beside the app that
 emits it (``workflows.events``, ``core.events``). Handlers subscribe with ``@handles(...)`` in
 the modules listed in ``HANDLER_MODULES``, imported when the apps are ready. Nothing is sent

@@ -1,4 +1,4 @@
-"""The beat schedules of notifications and timers, as django-celery-beat rows (editable in
+"""The beat schedules of notifications and of the lifecycle's timers, as django-celery-beat rows (editable in
 the admin). Written by the data migration ``0002_beat_schedules`` and by the idempotent
 ``manage.py setup_beat``: both create what is missing and never change a row an
 administrator edited.
@@ -28,12 +28,12 @@ SCHEDULES: dict[str, tuple[str, tuple, str]] = {
         "and event notices (cycle opened, decision issued).",
     ),
     "dvk: open review cycles due": (
-        "notifications.tasks.open_due_cycles",
+        "workflows.tasks.open_due_cycles",
         ("crontab", "0", "*"),
         "Hourly: open the draft review cycles whose opening date has come.",
     ),
     "dvk: fire workflow timers": (
-        "notifications.tasks.fire_workflow_timers",
+        "workflows.tasks.fire_workflow_timers",
         ("interval", 1),
         "Every minute: fire viewflow's database timers.",
     ),

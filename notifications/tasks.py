@@ -12,7 +12,6 @@ import smtplib
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django.utils import timezone
 
 from .channels import TransientChannelError
 
@@ -56,28 +55,3 @@ def deliver_pending() -> None:
     from .services import deliveries_sweep
 
     deliveries_sweep()
-
-
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=1800, time_limit=1860, **RETRY)
-def open_due_cycles() -> None:
-    """Beat, hourly: open every draft review cycle whose opening date has come. The
-    ``cycle_opened`` event then writes the notices (``notifications.receivers``)."""
-    from workflows.services import cycles_open_due
-
-    cycles_open_due(today=timezone.localdate())
-
-
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300, **RETRY)
-def fire_workflow_timers() -> None:
-    """Beat, every minute: fire viewflow's database timers (``flow.Timer``, ``StartTimer``,
-    ``ConditionalCatch``), as its ``workflow_timers`` command does. Each timer task is
-    re-checked under its flow lock, so an overlapping run fires nothing twice."""
-    from viewflow.workflow.timers import (
-        fire_due_conditions,
-        fire_due_start_timers,
-        fire_due_timers,
-    )
-
-    fire_due_timers()
-    fire_due_start_timers()
-    fire_due_conditions()

@@ -20,6 +20,7 @@ from notifications import tasks
 from notifications.beat import SCHEDULES
 from notifications.channels import TransientChannelError
 from notifications.models import Delivery, DeliveryStatus, Message
+from workflows import tasks as workflow_tasks
 from workflows.tests.factories import ReviewCycleFactory, build_world
 
 from .scenario import REPORT_DUE, at, days
@@ -99,8 +100,8 @@ def test_every_task_is_late_acknowledged_limited_and_retries_transient_errors_on
         tasks.scan_reminders,
         tasks.deliver_batch,
         tasks.deliver_pending,
-        tasks.open_due_cycles,
-        tasks.fire_workflow_timers,
+        workflow_tasks.open_due_cycles,
+        workflow_tasks.fire_workflow_timers,
     ):
         assert task.acks_late is True
         assert task.ignore_result is True
@@ -156,7 +157,7 @@ def test_open_due_cycles_opens_cycles_whose_date_has_come(django_capture_on_comm
         decision_due=today + dt.timedelta(days=100),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.open_due_cycles.apply().get()
+        workflow_tasks.open_due_cycles.apply().get()
     due.refresh_from_db()
     later.refresh_from_db()
     assert (due.status, later.status) == (CycleStatus.OPEN, CycleStatus.DRAFT)
@@ -170,5 +171,5 @@ def test_timer_task_fires_viewflows_database_timers(monkeypatch, db):
     fired = []
     for name in ("fire_due_timers", "fire_due_start_timers", "fire_due_conditions"):
         monkeypatch.setattr(timers, name, lambda name=name: fired.append(name) or 0)
-    tasks.fire_workflow_timers.apply().get()
+    workflow_tasks.fire_workflow_timers.apply().get()
     assert fired == ["fire_due_timers", "fire_due_start_timers", "fire_due_conditions"]

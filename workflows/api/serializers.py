@@ -211,6 +211,15 @@ class CriterionInputSerializer(serializers.Serializer):
     max = serializers.IntegerField(required=False, default=100)
 
 
+class CycleCloseSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("Close although decisions are still pending (give a reason)."),
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class CycleCreateSerializer(serializers.Serializer):
     board = serializers.IntegerField(
         required=False,
@@ -433,6 +442,21 @@ class CycleSerializer(serializers.ModelSerializer):
             "pass_mark",
             "criteria",
         ]
+
+
+class CycleOpenWorkSerializer(serializers.Serializer):
+    reports_pending = serializers.IntegerField(help_text="annual reports not submitted")
+    evaluations_open = serializers.IntegerField(help_text="reports whose evaluation is open")
+    decisions_pending = serializers.IntegerField(help_text="evaluations awaiting the chair")
+    recognitions_pending = serializers.IntegerField(
+        help_text="recognised by the chair, awaiting the recognition decision"
+    )
+
+
+class CycleClosedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    was_open = CycleOpenWorkSerializer(help_text="What was still open when the cycle closed.")
 
 
 class CycleOpenedSerializer(serializers.Serializer):

@@ -44,6 +44,7 @@ urlpatterns = [
     path("cycles/", views.CycleListView.as_view(), name="cycle-list"),
     path("cycles/<int:pk>/", views.CycleDetailView.as_view(), name="cycle-detail"),
     path("cycles/<int:pk>/open/", views.CycleOpenView.as_view(), name="cycle-open"),
+    path("cycles/<int:pk>/close/", views.CycleCloseView.as_view(), name="cycle-close"),
     path("nominations/", views.NominationListView.as_view(), name="nomination-list"),
     path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),

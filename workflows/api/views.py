@@ -8,6 +8,8 @@ cycle or a task outside it answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -355,6 +357,25 @@ class CycleOpenView(ApiView):
         created = services.cycle_open(cycle=cycle, actor=request.user)
         cycle.refresh_from_db(fields=["status"])
         return Response({"id": cycle.pk, "status": cycle.status, "reports": created})
+
+
+class CycleCloseView(ApiView):
+    @extend_schema(
+        request=s.CycleCloseSerializer, responses={200: s.CycleClosedSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """The secretary closes the cycle: reports not submitted and evaluations not closed end
+        with it. Refused (409, with what is pending) while the chair or the clerk still has
+        decisions to take, unless ``force`` is given with a ``reason``."""
+        cycle = _cycle(request, pk)
+        data = parse(s.CycleCloseSerializer, request.data)
+        work = services.cycle_close(
+            actor=request.user, cycle=cycle, force=data["force"], reason=data["reason"]
+        )
+        cycle.refresh_from_db(fields=["status"])
+        return Response(
+            {"id": cycle.pk, "status": cycle.status, "was_open": dataclasses.asdict(work)}
+        )
 
 
 # --- nominations --------------------------------------------------------------------------------

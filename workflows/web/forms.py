@@ -283,6 +283,18 @@ class CycleCreateForm(forms.Form):
     pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)
 
 
+class CycleCloseForm(forms.Form):
+    force = forms.BooleanField(
+        label=_("Close although decisions are still pending"), required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Required when you force the closing."),
+    )
+
+
 class RecognitionDecisionForm(StepForm):
     issued_on = forms.DateField(
         label=_("Issue date"),

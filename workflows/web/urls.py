@@ -30,4 +30,5 @@ urlpatterns = [
     path("cycles/", views.cycle_list, name="cycle-list"),
     path("cycles/new/", views.cycle_create, name="cycle-create"),
     path("cycles/<int:pk>/open/", views.cycle_open, name="cycle-open"),
+    path("cycles/<int:pk>/close/", views.cycle_close, name="cycle-close"),
 ]

@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import DomainError
 from core.models import (
+    CycleStatus,
     Initiative,
     InitiativeStatus,
     IssuingBody,
@@ -324,10 +325,20 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(cycles, PAGE_SIZE).get_page(request.GET.get("page"))
     secretary_of = set(_secretary_boards(request).values_list("pk", flat=True))
+    open_work = {
+        cycle.pk: services.cycle_open_work(cycle=cycle)
+        for cycle in page.object_list
+        if cycle.status == CycleStatus.OPEN and cycle.board_id in secretary_of
+    }
     return render(
         request,
         "workflows/cycle_list.html",
-        {"page": page, "secretary_of": secretary_of},
+        {
+            "page": page,
+            "secretary_of": secretary_of,
+            "open_work": open_work,
+            "close_form": f.CycleCloseForm(),
+        },
     )
 
 
@@ -368,6 +379,40 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("Review cycle opened: %(count)s annual report tasks created.") % {"count": created},
+        )
+    return redirect("workflows:cycle-list")
+
+
+@login_required
+@require_http_methods(["POST"])
+def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycles_for_user(user=request.user).filter(pk=pk).first()
+    if cycle is None:
+        raise Http404
+    form = f.CycleCloseForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        work = services.cycle_close(
+            actor=request.user,
+            cycle=cycle,
+            force=bool(data.get("force")),
+            reason=data.get("reason", ""),
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "Review cycle closed. Still open when it closed: %(reports)s annual reports not "
+                "submitted, %(evaluations)s evaluations, %(decisions)s decisions."
+            )
+            % {
+                "reports": work.reports_pending,
+                "evaluations": work.evaluations_open,
+                "decisions": work.blocking,
+            },
         )
     return redirect("workflows:cycle-list")
 
