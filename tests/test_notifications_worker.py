@@ -258,3 +258,33 @@ def test_with_redis_down_the_services_work_and_the_reminders_go_out_after_it_ret
     emails = emails_by_message(mail_dir)
     assert set(emails) == set(Message.objects.values_list("pk", flat=True))
     assert set(emails.values()) == {1}
+
+
+def test_a_lifecycle_notice_reaches_the_owner_through_a_real_worker_once(make_worker, mail_dir):
+    """A returned registration: the handler writes the notice after the commit, and the
+    worker (on Redis in the second pass) delivers it in-app and by email, once."""
+    from workflows.tests.factories import build_world
+
+    world = build_world()
+    d = world.district
+    worker = make_worker()
+    worker.start()
+    initiative = lifecycle.initiative_register(
+        actor=d.official,
+        unit=d.commune,
+        title="Mô hình trả lại qua worker",
+        kind=InitiativeKind.COLLECTIVE,
+        fields=[field("economy")],
+        phase=phase("2021-2025"),
+    )
+    lifecycle.initiative_return(actor=d.secretary, initiative=initiative, reason="Bổ sung")
+    notice = Message.objects.get(kind=MessageKind.INITIATIVE_STATUS)
+    assert notice.recipient == d.official and notice.context["reason"] == "Bổ sung"
+    total = Delivery.objects.count()  # the secretary's "task waiting" and the owner's notice
+    worker.run(tasks.deliver_pending)
+    wait_until(delivered(total), timeout=90, what="the notices on both channels", log=worker.log)
+    worker.run(tasks.deliver_pending)
+    emails = emails_by_message(mail_dir)
+    assert emails[notice.pk] == 1
+    assert set(emails.values()) == {1}
+    assert Delivery.objects.count() == total
