@@ -32,6 +32,7 @@ from core.models import (
     InitiativeKind,
     Role,
     SteeringBoard,
+    Unit,
     UnitRole,
     User,
 )
@@ -154,17 +155,26 @@ def _board_roles(role: str, board_ids: Iterable[int]) -> dict[int, set[int]]:
     return found
 
 
-def responsible_board_ids(paths: Iterable[str]) -> dict[str, int | None]:
-    """The active board of each path's unit or of its nearest ancestor: {path: board id}."""
+def responsible_boards(paths: Iterable[str]) -> dict[str, SteeringBoard | None]:
+    """The active board of each path's unit or of its nearest ancestor: {path: board}.
+    One query for any number of paths."""
     paths = set(paths)
     units = {unit for path in paths for unit in ancestor_ids(path)}
-    boards = dict(
-        SteeringBoard.objects.filter(unit_id__in=units, is_active=True).values_list("unit_id", "pk")
-    )
+    boards = {
+        board.unit_id: board
+        for board in SteeringBoard.objects.filter(unit_id__in=units, is_active=True).select_related(
+            "unit"
+        )
+    }
     return {
         path: next((boards[u] for u in reversed(ancestor_ids(path)) if u in boards), None)
         for path in paths
     }
+
+
+def responsible_board(unit: Unit) -> SteeringBoard | None:
+    """The active steering board of ``unit`` itself or of its nearest ancestor."""
+    return responsible_boards([unit.path])[unit.path]
 
 
 def users_for(taker: str, subjects: Sequence[Subject]) -> list[set[int]]:
@@ -181,9 +191,10 @@ def users_for(taker: str, subjects: Sequence[Subject]) -> list[set[int]]:
             for s in subjects
         ]
     if taker == Taker.RESPONSIBLE_SECRETARY:
-        boards = responsible_board_ids(s.unit_path for s in subjects if s.unit_path)
-        secretaries = _board_roles(Role.SECRETARY, {b for b in boards.values() if b})
-        return [set(secretaries.get(boards.get(s.unit_path), set())) for s in subjects]
+        boards = responsible_boards(s.unit_path for s in subjects if s.unit_path)
+        board_ids = {path: board.pk for path, board in boards.items() if board}
+        secretaries = _board_roles(Role.SECRETARY, set(board_ids.values()))
+        return [set(secretaries.get(board_ids.get(s.unit_path), set())) for s in subjects]
     if taker in (Taker.CYCLE_SECRETARY, Taker.CYCLE_CHAIR):
         role = Role.SECRETARY if taker == Taker.CYCLE_SECRETARY else Role.CHAIR
         people = _board_roles(role, {s.board_id for s in subjects if s.board_id})
@@ -192,6 +203,18 @@ def users_for(taker: str, subjects: Sequence[Subject]) -> list[set[int]]:
         clerks = _unit_roles(Role.CLERK, {s.clerk_unit_id for s in subjects if s.clerk_unit_id})
         return [set(clerks.get(s.clerk_unit_id, set())) for s in subjects]
     raise ValueError(f"unknown taker {taker!r}")
+
+
+def holds_board_role_above(user: User, unit: Unit, roles: Iterable[str] | None = None) -> bool:
+    """The user holds one of ``roles`` (any board role when None) on the active board of
+    ``unit`` or of a unit above it: the responsible board or any board over it (who may
+    discontinue an initiative or record a monitoring visit). One query."""
+    members = BoardMember.objects.filter(
+        user=user, board__unit_id__in=ancestor_ids(unit.path), board__is_active=True
+    )
+    if roles is not None:
+        members = members.filter(role__in=list(roles))
+    return members.exists()
 
 
 def may_take(taker: str, user: User | None, subject: Subject) -> bool:

@@ -14,7 +14,6 @@ from core.models import Initiative, User
 
 from .. import events, takers
 from ..models import MonitoringVisit, ProgressReport
-from ..roles import holds_board_role_above
 from ._common import lock_initiative, require_monitored, required
 
 
@@ -43,7 +42,7 @@ def monitoring_visit_record(
 ) -> MonitoringVisit:
     """A member of the responsible board (or a board above) records a visit."""
     locked = lock_initiative(initiative)
-    if not holds_board_role_above(actor, locked.owner_unit):
+    if not takers.holds_board_role_above(actor, locked.owner_unit):
         raise NotAllowed(
             _("Only a member of a responsible steering board may record a monitoring visit.")
         )

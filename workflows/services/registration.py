@@ -28,7 +28,6 @@ from core.services import initiative_record_status
 
 from .. import events, flows, takers
 from ..models import LifecycleProcess, ProcessKind
-from ..roles import holds_board_role_above
 from ._common import (
     adopt,
     cancel_open_processes,
@@ -295,7 +294,7 @@ def initiative_discontinue(*, actor: User, initiative: Initiative, reason: str) 
     reason = required_reason(reason)
     lock_open_processes(initiative.pk)
     locked = lock_initiative(initiative)
-    if not holds_board_role_above(actor, locked.owner_unit, (Role.SECRETARY, Role.CHAIR)):
+    if not takers.holds_board_role_above(actor, locked.owner_unit, (Role.SECRETARY, Role.CHAIR)):
         raise NotAllowed(
             _(
                 "Only the secretary or the chair of a responsible steering board may "

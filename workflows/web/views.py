@@ -38,7 +38,7 @@ from core.models import (
 from documents.models import Decision
 from workflows import selectors, services
 from workflows.models import AnnualReport
-from workflows.roles import ancestor_ids, holds_board_role_above, is_official_for
+from workflows.takers import Subject, Taker, ancestor_ids, holds_board_role_above, may_take
 
 from . import forms as f
 
@@ -126,7 +126,7 @@ def _allowed_actions(user, initiative: Initiative) -> set[str]:
     if initiative.status in services.FINAL_STATUSES:
         return set()
     allowed = set()
-    official = is_official_for(user, initiative.owner_unit)
+    official = may_take(Taker.OWNER_OFFICIAL, user, Subject(unit_path=initiative.owner_unit.path))
     if official:
         allowed.add("withdraw")
     if holds_board_role_above(user, initiative.owner_unit, (Role.SECRETARY, Role.CHAIR)):
@@ -434,7 +434,7 @@ def nomination_create(request: HttpRequest) -> HttpResponse:
     above = Q(unit__isnull=True)
     for board in board_list:
         in_subtree |= Q(owner_unit__path__startswith=board.unit.path)
-        above |= Q(unit_id__in=ancestor_ids(board.unit))
+        above |= Q(unit_id__in=ancestor_ids(board.unit.path))
     initiatives = (
         Initiative.objects.filter(in_subtree, status=InitiativeStatus.RECOGNISED)
         .select_related("owner_unit")
