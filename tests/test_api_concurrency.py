@@ -4,6 +4,7 @@ already done (409, in Vietnamese), and the task is completed once."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
@@ -42,15 +43,17 @@ def world(transactional_db):
 
 
 def slowed(monkeypatch, name: str, seconds: float = 0.6) -> None:
-    """``workflows.services.<name>`` pauses inside the step's transaction, so the two
-    requests overlap while the first one holds the process lock."""
-    original = getattr(services, name)
+    """``workflows.services.<module>.<name>`` pauses inside the step's transaction, so the
+    two requests overlap while the first one holds the process lock."""
+    module_name, _dot, name = name.rpartition(".")
+    module = importlib.import_module(f"workflows.services.{module_name}")
+    original = getattr(module, name)
 
     def slow(*args, **kwargs):
         time.sleep(seconds)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, name, slow)
+    monkeypatch.setattr(module, name, slow)
 
 
 def lock_waits(monkeypatch) -> list[float]:
@@ -115,7 +118,7 @@ def test_two_secretaries_completing_the_same_review_at_once(world, monkeypatch):
         phase=phase(),
     )
     path = f"/api/v1/initiatives/{initiative.pk}/"
-    slowed(monkeypatch, "initiative_record_status")
+    slowed(monkeypatch, "registration.initiative_record_status")
     waits = lock_waits(monkeypatch)
 
     responses = at_once(
@@ -147,7 +150,7 @@ def test_one_member_sending_the_same_evaluation_twice_at_once(world, monkeypatch
     services.annual_report_submit(actor=d.official, report=report, text="Báo cáo")
     path = f"/api/v1/initiatives/{initiative.pk}/evaluations/"
     body = {"cycle": cycle.pk, "scores": SCORES, "comment": "Tốt"}
-    slowed(monkeypatch, "weighted_total")
+    slowed(monkeypatch, "evaluation.weighted_total")
 
     responses = at_once(
         lambda: api(d.members[0]).post(path, body, format="json"),

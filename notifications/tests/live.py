@@ -115,12 +115,17 @@ def app_broker(*, queue: str, url: str | None = None) -> Iterator[None]:
 
 def _reset_pools(app) -> None:
     # Connections are pooled per broker URL: drop them so the next publish connects anew.
+    # kombu keeps its producer pools in a registry of its own too: a pool closed here would
+    # be handed out again to the next publish ("Acquire on closed pool").
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    pools.reset()
 
 
 def purge_queue(queue: str, url: str | None = None) -> None:

@@ -5,6 +5,7 @@ without the row lock both would succeed."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
@@ -35,14 +36,17 @@ def _needs_postgresql():
 
 
 def slowed(monkeypatch, name: str, seconds: float = 0.5) -> None:
-    """Make ``workflows.services.<name>`` pause before it runs (inside the transaction)."""
-    original = getattr(services, name)
+    """Make ``workflows.services.<module>.<name>`` pause before it runs (inside the
+    transaction)."""
+    module_name, _dot, name = name.rpartition(".")
+    module = importlib.import_module(f"workflows.services.{module_name}")
+    original = getattr(module, name)
 
     def slow(*args, **kwargs):
         time.sleep(seconds)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, name, slow)
+    monkeypatch.setattr(module, name, slow)
 
 
 def at_once(*calls):
@@ -80,7 +84,7 @@ def test_two_secretaries_accepting_at_once_one_wins(world, monkeypatch):
     second_secretary = d.members[1]
     d.board.members.filter(user=second_secretary).update(role="secretary")
     initiative = InitiativeFactory(owner_unit=d.commune)
-    slowed(monkeypatch, "initiative_record_status")
+    slowed(monkeypatch, "registration.initiative_record_status")
 
     outcomes = at_once(
         lambda: services.initiative_accept(actor=d.secretary, initiative=initiative),
@@ -98,7 +102,7 @@ def test_accept_and_reject_at_once_one_wins(world, monkeypatch):
     second_secretary = d.members[1]
     d.board.members.filter(user=second_secretary).update(role="secretary")
     initiative = InitiativeFactory(owner_unit=d.commune)
-    slowed(monkeypatch, "initiative_record_status")
+    slowed(monkeypatch, "registration.initiative_record_status")
 
     outcomes = at_once(
         lambda: services.initiative_accept(actor=d.secretary, initiative=initiative),
@@ -120,7 +124,7 @@ def test_one_member_evaluating_twice_at_once_one_wins(world, monkeypatch):
         initiative=InitiativeFactory(owner_unit=d.commune, status=InitiativeStatus.MONITORED),
         status=AnnualReportStatus.SUBMITTED,
     )
-    slowed(monkeypatch, "weighted_total")
+    slowed(monkeypatch, "evaluation.weighted_total")
     member = d.members[0]
 
     outcomes = at_once(
@@ -136,7 +140,7 @@ def test_opening_a_cycle_twice_at_once_opens_it_once(world, monkeypatch):
     d = world.district
     InitiativeFactory.create_batch(3, owner_unit=d.commune, status=InitiativeStatus.RECOGNISED)
     cycle = ReviewCycleFactory(board=d.board)
-    slowed(monkeypatch, "_open_reports")
+    slowed(monkeypatch, "cycles._open_reports")
 
     outcomes = at_once(
         lambda: services.cycle_open(cycle=cycle, actor=d.secretary),
