@@ -1086,9 +1086,15 @@ def print_job_finish(*, job_id: int) -> PrintJob:
         return job
     chunks = list(job.chunks.order_by("index"))
     name = f"giay-khen-{slugify(job.decision.number.replace('/', '-'))}"
-    files = [("pdf", f"{name}.pdf", _join_pdfs([_read(c.pdf) for c in chunks]))]
-    if job.per_recipient:
-        files.append(("zip", f"{name}.zip", _join_zips([_read(c.zip) for c in chunks])))
+    try:
+        files = [("pdf", f"{name}.pdf", _join_pdfs([_read(c.pdf) for c in chunks]))]
+        if job.per_recipient:
+            files.append(("zip", f"{name}.zip", _join_zips([_read(c.zip) for c in chunks])))
+    except FileNotFoundError:
+        job.refresh_from_db()
+        if job.status == PrintJobStatus.DONE:
+            return job  # another finisher joined the parts and removed them meanwhile
+        raise
     stored = _write_files(job, files)
     recorded = False
     try:

@@ -290,3 +290,31 @@ def test_a_job_whose_last_part_never_joined_is_joined_when_the_part_is_redeliver
     assert job.status == PrintJobStatus.DONE
     assert stored_files() == [job.pdf.name]
     assert read_stored(job.pdf.name)[:5] == b"%PDF-"
+
+
+@pytest.mark.django_db
+def test_a_finisher_that_lost_the_race_returns_the_done_job(
+    job, monkeypatch, django_capture_on_commit_callbacks
+):
+    _plan(job)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.print_chunk_run(job_id=job.pk, index=0)
+        services.print_chunk_run(job_id=job.pk, index=1)  # joins, then removes the parts
+    job.refresh_from_db()
+    assert job.status == PrintJobStatus.DONE
+    joined = job.pdf.name
+    # A second finisher saw the job running just before the first one committed.
+    real_complete = services._complete
+    checks = []
+
+    def running_at_first_look(candidate):
+        checks.append(candidate.status)
+        return len(checks) == 1 or real_complete(candidate)
+
+    monkeypatch.setattr(services, "_complete", running_at_first_look)
+
+    again = services.print_job_finish(job_id=job.pk)
+
+    assert checks == [PrintJobStatus.DONE]  # it never got to record anything
+    assert again.status == PrintJobStatus.DONE and again.pdf.name == joined
+    assert stored_files() == [joined]
