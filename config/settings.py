@@ -23,7 +23,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Absolute base of links in emails and QR codes (the public verification page).
+# Absolute base of links in emails and QR codes (the public verification page). Kept in each
+# certificate's snapshot with its QR code; a new value re-encodes the code when printed.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # The name of the movement this deployment serves (GLOSSARY: one deployment, one movement).
@@ -150,13 +151,52 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+# The time zone of beat's crontab schedules (the reminder scan runs in local working hours);
+# notifications/beat.py writes it on the schedules it creates.
+CELERY_TIMEZONE = env.str("CELERY_TIMEZONE", default="Asia/Ho_Chi_Minh")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Dân vận khéo <no-reply@localhost>")
+
+# --- Notifications (notifications/) -------------------------------------------------------
+# The channels that carry messages, by dotted path (notifications/channels.py); the first
+# transactional one (the in-app inbox) fills /notifications/.
+NOTIFICATION_CHANNELS = env.list(
+    "NOTIFICATION_CHANNELS",
+    default=["notifications.channels.InAppChannel", "notifications.channels.EmailChannel"],
+)
+# Deliveries handed to one Celery task.
+NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=500)
+# Sending attempts of one delivery before it is marked failed.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# An overdue report is reminded again every this many days (overdue round 1, 2, ...).
+NOTIFICATION_OVERDUE_EVERY_DAYS = env.int("NOTIFICATION_OVERDUE_EVERY_DAYS", default=7)
+# The daily digest lists the tasks that have waited longer than this many days.
+NOTIFICATION_TASK_AGE_DAYS = env.int("NOTIFICATION_TASK_AGE_DAYS", default=3)
+# How far back the scan catches up on event notices (cycle opened, decision issued) that
+# the event receivers missed.
+NOTIFICATION_EVENT_WINDOW_DAYS = env.int("NOTIFICATION_EVENT_WINDOW_DAYS", default=7)
+# Items a list message (the chair's missing reports, a digest) carries; it also gives the
+# total.
+NOTIFICATION_LIST_LIMIT = env.int("NOTIFICATION_LIST_LIMIT", default=200)
+# Seconds an email claimed by a worker may stay "sending" before the sweeper sends it again
+# (the worker is presumed dead).
+NOTIFICATION_SENDING_LEASE = env.int("NOTIFICATION_SENDING_LEASE", default=900)
+# Seconds after which the sweeper queues a still-pending delivery again.
+NOTIFICATION_REQUEUE_AFTER = env.int("NOTIFICATION_REQUEUE_AFTER", default=600)
+# Deliveries one sweep queues at most.
+NOTIFICATION_SWEEP_LIMIT = env.int("NOTIFICATION_SWEEP_LIMIT", default=100_000)
+
+# --- Documents (documents/) ---------------------------------------------------------------
+# Liberation Serif 2 (Times New Roman metrics, Vietnamese letters): Debian's
+# fonts-liberation2. Decisions and certificates embed these fonts.
+DOCUMENTS_FONT_DIR = env.str("DOCUMENTS_FONT_DIR", default="/usr/share/fonts/truetype/liberation2")
+# A print job's parts (50 certificates each) run as Celery tasks of their own, so every
+# worker takes a share; off, the job's task renders them one after the other.
+DOCUMENTS_PRINT_FAN_OUT = env.bool("DOCUMENTS_PRINT_FAN_OUT", default=True)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -198,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Dân vận khéo API",
     "DESCRIPTION": "API của hệ thống quản lý phong trào thi đua “Dân vận khéo”.",
     "VERSION": "1.0.0",
+    # /api/schema/ itself is not an operation of the API.
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 LOGGING = {

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import InvalidInput
+from .errors import InvalidInput, WrongState
 from .events import BoardMembersChanged, emit_on_commit
 from .models import (
     BOARD_ROLES,
+    AwardType,
     BoardMember,
+    Commendation,
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
+    RecipientKind,
     SteeringBoard,
     Unit,
     User,
@@ -187,3 +192,118 @@ def board_member_remove(*, board: SteeringBoard, user: User, role: str | None = 
     if removed:
         board_members_changed(board_ids=[board.pk])
     return removed
+
+
+# --- Commendations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCommendation:
+    """One award event (lượt) to record: who, which award, by which decision.
+
+    Ids rather than model instances, so that a bulk writer (a decision, an import of
+    100,000 rows) need not load the rows it points to.
+    """
+
+    award: str
+    recipient_kind: str
+    recipient_name: str
+    unit_id: int
+    issuer_id: int
+    decision_number: str
+    decision_date: dt.date
+    citation: str = ""
+    phase_id: int | None = None
+    initiative_id: int | None = None
+
+    @property
+    def key(self) -> tuple:
+        """The natural key of ``Commendation`` (its unique constraint)."""
+        return (
+            self.issuer_id,
+            self.decision_number,
+            self.decision_date,
+            self.recipient_kind,
+            self.recipient_name,
+            self.unit_id,
+        )
+
+
+# How many decision numbers one "already recorded?" query looks up.
+_KEY_LOOKUP_CHUNK = 1000
+
+
+def _recorded_keys(commendations: Sequence[NewCommendation]) -> set[tuple]:
+    numbers = sorted({c.decision_number for c in commendations})
+    issuers = {c.issuer_id for c in commendations}
+    found: set[tuple] = set()
+    for start in range(0, len(numbers), _KEY_LOOKUP_CHUNK):
+        found.update(
+            Commendation.objects.filter(
+                issuer_id__in=issuers,
+                decision_number__in=numbers[start : start + _KEY_LOOKUP_CHUNK],
+            ).values_list(
+                "issuer_id",
+                "decision_number",
+                "decision_date",
+                "recipient_kind",
+                "recipient_name",
+                "unit_id",
+            )
+        )
+    return found
+
+
+@transaction.atomic
+def commendations_record(
+    *, commendations: Sequence[NewCommendation], batch_size: int = 1000
+) -> list[Commendation]:
+    """Record award events, in the order given; returns the new rows with their ids.
+
+    The one writer of new ``Commendation`` rows: a commendation decision (documents) calls
+    it with the decision's number and date. Every row is checked before any is written; an
+    event given twice, or already recorded under the same natural key, is refused.
+    """
+    seen: set[tuple] = set()
+    for item in commendations:
+        if item.award not in AwardType.values:
+            raise InvalidInput(_("Unknown award: %(award)s") % {"award": item.award})
+        if item.recipient_kind not in RecipientKind.values:
+            raise InvalidInput(
+                _("Unknown recipient kind: %(kind)s") % {"kind": item.recipient_kind}
+            )
+        if not item.recipient_name.strip():
+            raise InvalidInput(_("A commendation needs the recipient's name."))
+        if not item.decision_number.strip() or item.decision_date is None:
+            raise InvalidInput(_("A commendation needs its decision's number and date."))
+        if item.key in seen:
+            raise InvalidInput(_("%(name)s is listed twice.") % {"name": item.recipient_name})
+        seen.add(item.key)
+    if not commendations:
+        return []
+    recorded = _recorded_keys(commendations)
+    for item in commendations:
+        if item.key in recorded:
+            raise WrongState(
+                _("%(name)s is already commended by decision %(number)s.")
+                % {"name": item.recipient_name, "number": item.decision_number}
+            )
+    # PostgreSQL and SQLite (3.35+) return the new ids from one INSERT per batch.
+    return Commendation.objects.bulk_create(
+        [
+            Commendation(
+                award=item.award,
+                recipient_kind=item.recipient_kind,
+                recipient_name=item.recipient_name,
+                unit_id=item.unit_id,
+                issuer_id=item.issuer_id,
+                decision_number=item.decision_number,
+                decision_date=item.decision_date,
+                citation=item.citation,
+                phase_id=item.phase_id,
+                initiative_id=item.initiative_id,
+            )
+            for item in commendations
+        ],
+        batch_size=batch_size,
+    )

@@ -21,8 +21,8 @@ from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/liberation2"
-# Debian 12's fonts-liberation (1.07) lacks Vietnamese letters; fonts-liberation2 has them.
+# In settings.DOCUMENTS_FONT_DIR. Debian 12's fonts-liberation (1.07) lacks Vietnamese
+# letters; fonts-liberation2 has them.
 FONT_FILES = {
     ("normal", "normal"): "LiberationSerif-Regular.ttf",
     ("bold", "normal"): "LiberationSerif-Bold.ttf",
@@ -62,7 +62,7 @@ def keep_ranges(text: str) -> SafeString:
 
 
 def font_dir() -> Path:
-    return Path(getattr(settings, "DOCUMENTS_FONT_DIR", DEFAULT_FONT_DIR))
+    return Path(settings.DOCUMENTS_FONT_DIR)
 
 
 def font_face_css() -> str:
@@ -151,7 +151,7 @@ def qr_png_data_uri(url: str) -> str:
 def verify_url(code: str) -> str:
     from django.urls import reverse
 
-    base = str(getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
     return base + reverse("documents:verify", kwargs={"code": code})
 
 

@@ -3,6 +3,11 @@
 The lifecycle (workflows/) calls these: ``decision_issue`` when a board's recognition or a
 body's commendation is decided, ``certificates_issue`` for the certificates of a
 commendation decision, ``print_job_start`` when a clerk prints them for a conference.
+
+Files reach storage only once nothing can roll them back: a decision's PDF is written by an
+``on_commit`` hook of the issuing transaction (and rendered again from its snapshot if that
+write never happened, see ``decision_pdf_bytes``); the parts and results of a print job are
+written before the short transaction that records them, and deleted when it does not.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core import services as core_services
 from core.errors import InvalidInput, NotAllowed, WrongState
 from core.models import (
     AwardType,
@@ -203,7 +210,7 @@ def _counted(count: int, noun: str) -> str:
 
 
 def _movement() -> str:
-    return getattr(settings, "MOVEMENT_NAME", "Dân vận khéo")
+    return settings.MOVEMENT_NAME
 
 
 def _default_citation() -> str:
@@ -411,7 +418,8 @@ def decision_issue(
 
     The number comes from the issuer's counter for the year, locked for the rest of the
     transaction. Everything printed goes into ``content``; the PDF is rendered from it
-    alone and stored with its SHA-256, and is never rendered again.
+    alone, here, so the row records its SHA-256 and file name; the file itself is written
+    to storage once the transaction has committed.
     """
     _check_actor(actor, issuer)
     if kind not in DecisionKind.values:
@@ -481,23 +489,26 @@ def decision_issue(
     )
     commendations: list[Commendation | None] = [None] * len(rows)
     if kind == DecisionKind.COMMENDATION:
-        # core has no service that records commendations yet; they are born with their
-        # decision's number and date, so the issuing transaction writes them.
-        commendations = [
-            Commendation.objects.create(
-                award=row.entry.award,
-                recipient_kind=row.entry.recipient_kind,
-                recipient_name=row.recipient_name,
-                unit=row.entry.unit,
-                issuer=issuer,
-                decision_number=number,
-                decision_date=issued_on,
-                citation=row.citation,
-                phase=row.entry.phase,
-                initiative=row.entry.initiative,
+        # Born with the decision's number and date, in the issuing transaction.
+        commendations = list(
+            core_services.commendations_record(
+                commendations=[
+                    core_services.NewCommendation(
+                        award=row.entry.award,
+                        recipient_kind=row.entry.recipient_kind,
+                        recipient_name=row.recipient_name,
+                        unit_id=row.entry.unit.pk,
+                        issuer_id=issuer.pk,
+                        decision_number=number,
+                        decision_date=issued_on,
+                        citation=row.citation,
+                        phase_id=row.entry.phase.pk if row.entry.phase else None,
+                        initiative_id=row.entry.initiative.pk if row.entry.initiative else None,
+                    )
+                    for row in rows
+                ]
             )
-            for row in rows
-        ]
+        )
     DecisionEntry.objects.bulk_create(
         [
             DecisionEntry(
@@ -520,25 +531,99 @@ def decision_issue(
     )
 
     pdf = rendering.render_decision_pdf(content)
-    decision.sha256 = hashlib.sha256(pdf).hexdigest()
+    decision.sha256 = _sha256(pdf)
     decision.status = DecisionStatus.ISSUED
     decision.issued_by = actor
     decision.issued_at = timezone.now()
-    decision.pdf.save(
-        f"QD-{year}-{sequence:04d}-{slugify(issuer.code)}.pdf", ContentFile(pdf), save=False
+    # Only the name now; the file once the issue is committed (a rolled-back issue writes
+    # nothing). ``robust``: a failed write must not undo the caller's other after-commit
+    # effects (notifications); reading the PDF renders and stores it again.
+    decision.pdf.name = _decision_pdf_field().generate_filename(
+        decision, decision_file_name(decision)
     )
     decision.save()
+    decision_id, name = decision.pk, decision.pdf.name
+    transaction.on_commit(
+        lambda: _decision_pdf_write(decision_id=decision_id, name=name, data=pdf), robust=True
+    )
     return decision
 
 
+def decision_file_name(decision: Decision) -> str:
+    """``QD-2023-0012-ubnd-hoa-an.pdf``: the name of an issued decision's file."""
+    return f"QD-{decision.year}-{decision.sequence:04d}-{slugify(decision.issuer.code)}.pdf"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decision_pdf_field():
+    return Decision._meta.get_field("pdf")
+
+
+def _read_stored(storage: Storage, name: str) -> bytes | None:
+    """The file's bytes, or None when there is no such file."""
+    if not name:
+        return None
+    try:
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _decision_pdf_write(*, decision_id: int, name: str, data: bytes) -> str:
+    """Write an issued decision's PDF; returns the name it was stored under.
+
+    The storage never overwrites: when ``name`` is taken (a damaged file, or one left by
+    an earlier database) it picks another name, and the row is pointed at it.
+    """
+    saved = _decision_pdf_field().storage.save(name, ContentFile(data))
+    if saved != name:
+        Decision.objects.filter(pk=decision_id).update(pdf=saved)
+    return saved
+
+
 def decision_pdf_bytes(*, decision: Decision) -> bytes:
-    """The stored PDF of an issued decision, checked against its SHA-256."""
-    if not decision.is_issued or not decision.pdf:
+    """The PDF of an issued decision exactly as issued: its bytes match the SHA-256 the
+    issuing transaction recorded.
+
+    The file is written after that transaction commits. When it is not in storage (the
+    process died between the commit and the write) or does not match (a write cut short),
+    the PDF is rendered again from the ``content`` snapshot, which gives the same bytes:
+    WeasyPrint's output is fixed for a snapshot (no dates or random identifiers, the same in
+    every process), so a render whose SHA-256 matches is the issued document, and it is
+    stored. A render that does not match (templates, fonts or WeasyPrint changed since) is
+    never served as the decision.
+    """
+    if not decision.is_issued or not decision.sha256:
         raise WrongState(_("The decision has not been issued."))
-    with decision.pdf.open("rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != decision.sha256:
+    name = decision.pdf.name
+    stored = _read_stored(decision.pdf.storage, name)
+    if stored is not None and _sha256(stored) == decision.sha256:
+        return stored
+    data = rendering.render_decision_pdf(decision.content)
+    if _sha256(data) != decision.sha256:
+        logger.error(
+            "Decision %s: the PDF in storage is %s and a new render does not match its "
+            "SHA-256 %s; not served.",
+            decision.pk,
+            "missing" if stored is None else "damaged",
+            decision.sha256,
+        )
+        if stored is None:
+            raise WrongState(
+                _("The PDF of this decision is missing and cannot be made again as issued.")
+            )
         raise WrongState(_("The stored PDF does not match its checksum."))
+    logger.warning(
+        "Decision %s: the PDF in storage was %s; stored again from its snapshot.",
+        decision.pk,
+        "missing" if stored is None else "damaged (kept beside the new copy)",
+    )
+    name = name or _decision_pdf_field().generate_filename(decision, decision_file_name(decision))
+    decision.pdf.name = _decision_pdf_write(decision_id=decision.pk, name=name, data=data)
     return data
 
 
@@ -727,6 +812,24 @@ def certificate_reissue(*, certificate: Certificate, actor: User, reason: str = 
     return replacement
 
 
+def certificate_file_name(certificate: Certificate) -> str:
+    """``GK-2023-00012-ubnd-hoa-an.pdf``: one certificate's file, named like its decision's."""
+    award = certificate.content.get("award", AwardType.CERTIFICATE_OF_MERIT)
+    code = CERTIFICATE_AWARDS.get(award, CERTIFICATE_AWARDS[AwardType.CERTIFICATE_OF_MERIT])[1]
+    return (
+        f"{code}-{certificate.year}-{certificate.register_sequence:05d}-"
+        f"{slugify(certificate.issuer.code)}.pdf"
+    )
+
+
+def certificate_pdf_bytes(*, certificate: Certificate) -> bytes:
+    """One valid certificate's page, rendered from its snapshot (certificates are rendered
+    when printed, never stored one by one). A revoked or replaced one is not printed."""
+    if certificate.status != CertificateStatus.VALID:
+        raise WrongState(_("Only a valid certificate can be printed."))
+    return rendering.render_certificates_pdf([(certificate.content, certificate.code)])
+
+
 # --- Printing -----------------------------------------------------------------------------
 
 
@@ -818,7 +921,7 @@ def _fail(job_id: int, error: BaseException) -> None:
 
 
 def _fan_out() -> bool:
-    return bool(getattr(settings, "DOCUMENTS_PRINT_FAN_OUT", True))
+    return settings.DOCUMENTS_PRINT_FAN_OUT
 
 
 def print_job_run(*, job_id: int, chunk_size: int | None = None) -> PrintJob:
@@ -867,8 +970,36 @@ def print_job_run(*, job_id: int, chunk_size: int | None = None) -> PrintJob:
             return job
     for index in pending:
         print_chunk_run(job_id=job.pk, index=index)
+    if not pending:
+        # Every part was done but the job never joined them (its last part's worker died
+        # after recording it): join them now.
+        print_job_finish(job_id=job.pk)
     job.refresh_from_db()
     return job
+
+
+def _write_files(instance, files: Sequence[tuple[str, str, bytes]]) -> dict[str, str]:
+    """Write ``(field, file name, bytes)`` for a model instance; returns the stored names.
+
+    Called outside any transaction: the row that records the names is written afterwards,
+    so a rollback never leaves a recorded name without its file.
+    """
+    stored: dict[str, str] = {}
+    try:
+        for field_name, file_name, data in files:
+            field = instance._meta.get_field(field_name)
+            stored[field_name] = field.storage.save(
+                field.generate_filename(instance, file_name), ContentFile(data)
+            )
+    except BaseException:
+        _delete_files(instance, stored)
+        raise
+    return stored
+
+
+def _delete_files(instance, stored: dict[str, str]) -> None:
+    for field_name, name in stored.items():
+        instance._meta.get_field(field_name).storage.delete(name)
 
 
 def print_chunk_run(*, job_id: int, index: int) -> None:
@@ -876,6 +1007,8 @@ def print_chunk_run(*, job_id: int, index: int) -> None:
     chunk = PrintChunk.objects.select_related("job").get(job_id=job_id, index=index)
     job = chunk.job
     if chunk.is_done or job.status != PrintJobStatus.RUNNING:
+        if chunk.is_done and job.status == PrintJobStatus.RUNNING:
+            print_job_finish(job_id=job_id)  # a redelivered last part: join if not yet done
         return
     started_at = timezone.now()
     try:
@@ -884,22 +1017,31 @@ def print_chunk_run(*, job_id: int, index: int) -> None:
         )
         certificates = [by_id[pk] for pk in chunk.certificate_ids if pk in by_id]
         pdf, files = _render_chunk(certificates, job.per_recipient)
-        with transaction.atomic():
-            job = PrintJob.objects.select_for_update().get(pk=job_id)
-            chunk = PrintChunk.objects.select_for_update().get(pk=chunk.pk)
-            if chunk.is_done or job.status != PrintJobStatus.RUNNING:
-                return  # another delivery of this chunk finished first
-            chunk.pdf.save(f"part-{index:04d}.pdf", ContentFile(pdf), save=False)
-            if job.per_recipient:
-                chunk.zip.save(f"part-{index:04d}.zip", ContentFile(_zip(files)), save=False)
-            chunk.is_done = True
-            chunk.started_at = started_at
-            chunk.finished_at = timezone.now()
-            chunk.save()
-            job.done += len(certificates)
-            job.chunks_done += 1
-            job.save(update_fields=["done", "chunks_done"])
-            last = job.chunks_done == job.chunks_total
+        parts = [("pdf", f"part-{index:04d}.pdf", pdf)]
+        if job.per_recipient:
+            parts.append(("zip", f"part-{index:04d}.zip", _zip(files)))
+        stored = _write_files(chunk, parts)
+        recorded = last = False
+        try:
+            with transaction.atomic():
+                job = PrintJob.objects.select_for_update().get(pk=job_id)
+                chunk = PrintChunk.objects.select_for_update().get(pk=chunk.pk)
+                # Another delivery of this chunk may have finished first.
+                if not chunk.is_done and job.status == PrintJobStatus.RUNNING:
+                    chunk.pdf.name = stored["pdf"]
+                    chunk.zip.name = stored.get("zip", "")
+                    chunk.is_done = True
+                    chunk.started_at = started_at
+                    chunk.finished_at = timezone.now()
+                    chunk.save()
+                    job.done += len(certificates)
+                    job.chunks_done += 1
+                    job.save(update_fields=["done", "chunks_done"])
+                    recorded = True
+                    last = job.chunks_done == job.chunks_total
+        finally:
+            if not recorded:
+                _delete_files(chunk, stored)
         if last:
             print_job_finish(job_id=job_id)
     except Exception as error:
@@ -929,28 +1071,49 @@ def _join_zips(parts: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _complete(job: PrintJob) -> bool:
+    return job.status == PrintJobStatus.RUNNING and job.chunks_done == job.chunks_total
+
+
 def print_job_finish(*, job_id: int) -> PrintJob:
-    """Join the parts of a job whose chunks are all done into its PDF (and ZIP)."""
-    with transaction.atomic():
-        job = PrintJob.objects.select_for_update().select_related("decision").get(pk=job_id)
-        if job.status != PrintJobStatus.RUNNING or job.chunks_done != job.chunks_total:
-            return job
-        chunks = list(job.chunks.order_by("index"))
-        name = f"giay-khen-{slugify(job.decision.number.replace('/', '-'))}"
-        job.pdf.save(
-            f"{name}.pdf", ContentFile(_join_pdfs([_read(c.pdf) for c in chunks])), save=False
-        )
+    """Join the parts of a job whose chunks are all done into its PDF (and ZIP).
+
+    The joined files are written first, then recorded in one short transaction; a second
+    finisher that loses the race deletes its own copies. The parts go after the commit.
+    """
+    job = PrintJob.objects.select_related("decision").get(pk=job_id)
+    if not _complete(job):
+        return job
+    chunks = list(job.chunks.order_by("index"))
+    name = f"giay-khen-{slugify(job.decision.number.replace('/', '-'))}"
+    try:
+        files = [("pdf", f"{name}.pdf", _join_pdfs([_read(c.pdf) for c in chunks]))]
         if job.per_recipient:
-            job.zip.save(
-                f"{name}.zip", ContentFile(_join_zips([_read(c.zip) for c in chunks])), save=False
-            )
-        job.status = PrintJobStatus.DONE
-        job.done = job.total
-        job.finished_at = timezone.now()
-        job.save()
-        part_files = [f.name for c in chunks for f in (c.pdf, c.zip) if f]
-        storage = job.pdf.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in part_files])
+            files.append(("zip", f"{name}.zip", _join_zips([_read(c.zip) for c in chunks])))
+    except FileNotFoundError:
+        job.refresh_from_db()
+        if job.status == PrintJobStatus.DONE:
+            return job  # another finisher joined the parts and removed them meanwhile
+        raise
+    stored = _write_files(job, files)
+    recorded = False
+    try:
+        with transaction.atomic():
+            job = PrintJob.objects.select_for_update().select_related("decision").get(pk=job_id)
+            if _complete(job):
+                job.pdf.name = stored["pdf"]
+                job.zip.name = stored.get("zip", "")
+                job.status = PrintJobStatus.DONE
+                job.done = job.total
+                job.finished_at = timezone.now()
+                job.save()
+                recorded = True
+                part_files = [f.name for c in chunks for f in (c.pdf, c.zip) if f]
+                storage = job.pdf.storage
+                transaction.on_commit(lambda: [storage.delete(name) for name in part_files])
+    finally:
+        if not recorded:
+            _delete_files(job, stored)
     return job
 
 

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -96,7 +97,9 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         return _error(request, error)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{decision.pdf.name.rsplit("/", 1)[-1]}"'
+    response["Content-Disposition"] = content_disposition_header(
+        False, services.decision_file_name(decision)
+    )
     return response
 
 

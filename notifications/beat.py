@@ -46,7 +46,7 @@ def ensure_beat_schedules(
     """Create the missing periodic tasks (models passed in, so the data migration can use
     its historical ones). Returns the names created."""
     created = []
-    tz = getattr(settings, "CELERY_TIMEZONE", None) or settings.TIME_ZONE
+    tz = settings.CELERY_TIMEZONE
     for name, (task, schedule, description) in SCHEDULES.items():
         if periodic_task.objects.filter(name=name).exists():
             continue

@@ -35,11 +35,6 @@ from django.utils.module_loading import import_string
 
 from .models import Message
 
-DEFAULT_CHANNELS = (
-    "notifications.channels.InAppChannel",
-    "notifications.channels.EmailChannel",
-)
-
 
 class MessageRef:
     """What a channel that does not read messages (``reads_messages = False``) gets."""
@@ -158,4 +153,4 @@ def _load(paths: tuple[str, ...]) -> dict[str, Channel]:
 
 def get_channels() -> dict[str, Channel]:
     """The configured channels by name, in the order of ``NOTIFICATION_CHANNELS``."""
-    return _load(tuple(getattr(settings, "NOTIFICATION_CHANNELS", DEFAULT_CHANNELS)))
+    return _load(tuple(settings.NOTIFICATION_CHANNELS))

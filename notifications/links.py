@@ -14,8 +14,6 @@ from django.urls import NoReverseMatch, reverse
 
 from .models import Message, MessageKind
 
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-
 # Pages, best first.
 TASK_PAGES = ("workflows:task-detail",)  # kwargs: pk of the viewflow task
 INITIATIVE_PAGES = ("workflows:initiative-detail",)  # kwargs: pk of the initiative
@@ -26,7 +24,7 @@ DECISION_PAGES = ("documents:decision",)  # kwargs: pk of the decision
 
 
 def absolute_url(path: str) -> str:
-    base = str(getattr(settings, "PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL)).rstrip("/")
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
     return f"{base}{path}"
 
 

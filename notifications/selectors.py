@@ -53,12 +53,10 @@ from workflows.models import (
 from .channels import get_channels
 from .models import DeliveryStatus, Message
 
-DEFAULT_LIST_LIMIT = 200
-
 
 def list_limit() -> int:
     """How many entries a list message (the chair's, a digest) carries; it gives the total."""
-    return int(getattr(settings, "NOTIFICATION_LIST_LIMIT", DEFAULT_LIST_LIMIT))
+    return settings.NOTIFICATION_LIST_LIMIT
 
 
 # --- the inbox ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from core.models import (
 )
 from core.tests.factories import InitiativeFactory, IssuingBodyFactory
 from documents.models import Certificate, Decision
+from documents.services import decision_pdf_bytes
 from workflows.models import LifecycleProcess, Nomination, NominationItem, ProcessKind
 from workflows.tests.factories import NominationFactory, build_world
 
@@ -81,8 +82,7 @@ def review_to_decision(world, pk: int, cycle_id: int, *, recognise: bool = True)
 
 def pdf_text(decision_id: int) -> str:
     decision = Decision.objects.get(pk=decision_id)
-    with decision.pdf.open("rb") as handle:
-        reader = PdfReader(io.BytesIO(handle.read()))
+    reader = PdfReader(io.BytesIO(decision_pdf_bytes(decision=decision)))
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
@@ -126,7 +126,7 @@ def test_registration_to_commendation_through_the_api(world):
     assert [(e["initiative"], e["initiative_title"]) for e in decision["entries"]] == [
         (first["id"], first["title"])
     ]
-    assert decision["pdf"].endswith(f"/documents/decisions/{decision['id']}/pdf")
+    assert decision["pdf"] == f"http://testserver/api/v1/decisions/{decision['id']}/pdf/"
     process = LifecycleProcess.objects.get(kind=ProcessKind.RECOGNITION, cycle_id=cycle["id"])
     assert process.status == PROCESS.DONE
     assert [(t.flow_task.name, t.status, t.owner_id) for t in process.task_set.order_by("pk")] == [
@@ -246,12 +246,13 @@ def test_registration_to_commendation_through_the_api(world):
     for outsider in (world.sibling.official, world.sibling_clerk, world.sibling.chair):
         assert api(outsider).get(f"/api/v1/decisions/{decision['id']}/").status_code == 404
         assert api(outsider).get(f"/api/v1/decisions/{decided['id']}/").status_code == 404
-    # The PDF link opens for the issuer's clerk (a web session).
+    # The PDF link opens with the API token, and with a web session.
+    pdf = api(world.province_clerk).get(decided["pdf"])
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+    assert pdf.content == decision_pdf_bytes(decision=Decision.objects.get(pk=decided["id"]))
     browser = Client()
     browser.force_login(world.province_clerk)
-    pdf = browser.get(decided["pdf"].replace("http://testserver", ""))
-    assert pdf.status_code == 200
-    assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content])[:5] == b"%PDF-"
+    assert browser.get(decided["pdf"]).content[:5] == b"%PDF-"
 
 
 def nominate_directly(world, initiative: Initiative) -> Nomination:

@@ -6,13 +6,24 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from core.errors import InvalidInput, NotAllowed
-from core.models import IssuerKind, UnitKind
-from core.tests.factories import IssuingBodyFactory, UnitFactory, UserFactory
+from core.errors import InvalidInput, NotAllowed, WrongState
+from core.models import Commendation, IssuerKind, RecipientKind, UnitKind
+from core.tests.factories import (
+    CommendationFactory,
+    IssuingBodyFactory,
+    UnitFactory,
+    UserFactory,
+)
 from documents import services
 from documents.models import Decision, DocumentCounter
 
-from .factories import clerk_of, district_committee, issue_commendation, issue_recognition
+from .factories import (
+    clerk_of,
+    commendation_entries,
+    district_committee,
+    issue_commendation,
+    issue_recognition,
+)
 
 
 @pytest.mark.django_db
@@ -61,6 +72,37 @@ def test_a_failed_issue_does_not_use_up_a_number(issuer, clerk):
         )
 
     assert issue_recognition(issuer, clerk, count=1).number == "2/QĐ-UBND"
+
+
+@pytest.mark.django_db
+def test_a_commendation_already_recorded_refuses_the_decision_and_keeps_the_number(issuer, clerk):
+    """Commendations are recorded by core's service; an imported historic row with the
+    same decision number, date and recipient is a conflict, not a second award event."""
+    entries = commendation_entries(2)
+    CommendationFactory(
+        issuer=issuer,
+        unit=entries[1].unit,
+        recipient_kind=RecipientKind.COLLECTIVE,
+        recipient_name=entries[1].unit.name,
+        decision_number="1/QĐ-UBND",
+        decision_date=dt.date(2023, 9, 30),
+    )
+
+    with pytest.raises(
+        WrongState, match="đã được ghi nhận khen thưởng theo Quyết định số 1/QĐ-UBND"
+    ):
+        services.decision_issue(
+            issuer=issuer,
+            kind="commendation",
+            issued_on=dt.date(2023, 9, 30),
+            title="Về việc tặng Giấy khen",
+            entries=entries,
+            actor=clerk,
+        )
+
+    assert not Decision.objects.exists()
+    assert Commendation.objects.count() == 1
+    assert issue_recognition(issuer, clerk, count=1).number == "1/QĐ-UBND"
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     F,
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from ..channels import Channel, MessageRef, TransientChannelError, get_channels
 from ..models import Delivery, DeliveryStatus, Message
-from .outbox import _setting, batch_size, max_attempts
+from .outbox import batch_size, max_attempts
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,14 @@ def deliveries_sweep(*, now: dt.datetime | None = None, limit: int | None = None
     killed worker, a retry that gave up), after returning expired "sending" claims to
     pending. Returns how many deliveries were queued."""
     now = now or timezone.now()
-    lease = dt.timedelta(seconds=int(_setting("NOTIFICATION_SENDING_LEASE", 900)))
+    lease = dt.timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE)
     stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease)
     stale.filter(attempts__gte=max_attempts()).update(
         status=DeliveryStatus.FAILED, claimed_at=None, last_error="claim expired"
     )
     stale.update(status=DeliveryStatus.PENDING, claimed_at=None, queued_at=None)
-    requeue = dt.timedelta(seconds=int(_setting("NOTIFICATION_REQUEUE_AFTER", 600)))
-    limit = limit or int(_setting("NOTIFICATION_SWEEP_LIMIT", 100_000))
+    requeue = dt.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER)
+    limit = limit or settings.NOTIFICATION_SWEEP_LIMIT
     ids = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue))

@@ -66,16 +66,12 @@ log = logging.getLogger(__name__)
 DEFAULT_OFFSETS = (14, 3, 0)
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 def batch_size() -> int:
-    return int(_setting("NOTIFICATION_BATCH_SIZE", 500))
+    return settings.NOTIFICATION_BATCH_SIZE
 
 
 def max_attempts() -> int:
-    return int(_setting("NOTIFICATION_MAX_ATTEMPTS", 5))
+    return settings.NOTIFICATION_MAX_ATTEMPTS
 
 
 def parse_moment(value: str | None) -> dt.datetime | None:
@@ -122,7 +118,7 @@ def before_reason(*, due_on: dt.date, today: dt.date, offsets: Sequence[int]) ->
 
 def overdue_round(*, due_on: dt.date, today: dt.date) -> int:
     """1 a week after the deadline, 2 after two weeks...; 0 before the first week is out."""
-    every = int(_setting("NOTIFICATION_OVERDUE_EVERY_DAYS", 7))
+    every = settings.NOTIFICATION_OVERDUE_EVERY_DAYS
     late = (today - due_on).days
     return late // every if late >= every else 0
 
@@ -335,7 +331,7 @@ def _scan_evaluations(outbox: _Outbox, today: dt.date) -> None:
 def _scan_digest(outbox: _Outbox, now: dt.datetime, today: dt.date) -> None:
     """One message a day to each secretary, chair or clerk with tasks older than
     ``NOTIFICATION_TASK_AGE_DAYS``, listing all of them."""
-    age = int(_setting("NOTIFICATION_TASK_AGE_DAYS", 3))
+    age = settings.NOTIFICATION_TASK_AGE_DAYS
     waiting = selectors.waiting_tasks(older_than=now - dt.timedelta(days=age))
     user_type = _content_type(User)
     limit = selectors.list_limit()
@@ -442,7 +438,7 @@ def _decision_messages(outbox: _Outbox, decision: Decision) -> None:
 
 
 def _event_window(now: dt.datetime) -> dt.datetime:
-    return now - dt.timedelta(days=int(_setting("NOTIFICATION_EVENT_WINDOW_DAYS", 7)))
+    return now - dt.timedelta(days=settings.NOTIFICATION_EVENT_WINDOW_DAYS)
 
 
 def _scan_events(outbox: _Outbox, now: dt.datetime) -> None:

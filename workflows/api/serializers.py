@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,7 +28,8 @@ from core.models import (
     ReviewCycle,
     Unit,
 )
-from documents.models import Decision, DecisionEntry, DecisionKind
+from documents import rendering as document_rendering
+from documents.models import Certificate, CertificateStatus, Decision, DecisionEntry, DecisionKind
 from workflows.models import (
     AnnualReport,
     AnnualReportStatus,
@@ -195,8 +197,33 @@ class CycleRefSerializer(serializers.Serializer):
     cycle = serializers.IntegerField()
 
 
+SCORES_SCHEMA = {
+    "type": "object",
+    "description": "One score per criterion of the cycle's rubric: the keys are the criteria's "
+    "``code`` (``GET /api/v1/cycles/{id}/`` lists them, usually effectiveness, participation, "
+    "creativity, replicability, sustainability), each value a number from 0 to the "
+    "criterion's ``max``.",
+    "additionalProperties": {"type": "number", "minimum": 0},
+    "example": {
+        "effectiveness": 80,
+        "participation": 75,
+        "creativity": 70,
+        "replicability": 85,
+        "sustainability": 80,
+    },
+}
+
+
+@extend_schema_field(SCORES_SCHEMA)
+class ScoresField(serializers.DictField):
+    """Scores by criterion code. Each value is checked against the rubric by the service,
+    which names the criterion in its message; here only the object shape."""
+
+    child = serializers.JSONField()
+
+
 class EvaluationCreateSerializer(CycleRefSerializer):
-    scores = serializers.DictField(child=serializers.JSONField())
+    scores = ScoresField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -350,6 +377,7 @@ class MonitoringVisitSerializer(serializers.ModelSerializer):
 
 class EvaluationSerializer(serializers.ModelSerializer):
     evaluator = serializers.StringRelatedField()
+    scores = ScoresField(read_only=True)
     cycle = serializers.IntegerField(source="annual_report.cycle_id")
 
     class Meta:
@@ -546,9 +574,51 @@ class TaskSerializer(serializers.Serializer):
         return self.context["actions"](task)
 
 
+def _absolute(context: dict, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class CertificateBriefSerializer(serializers.Serializer):
+    register_number = serializers.CharField(help_text="125/GK-UBND")
+    code = serializers.CharField(help_text=gettext_lazy("The verification code in the QR code."))
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    """A certificate (Giấy khen, Bằng khen) of an entry, with its public verification page and
+    its PDF (token or session)."""
+
+    status = choice_text(CertificateStatus)
+    code = serializers.CharField(help_text=gettext_lazy("The verification code in the QR code."))
+    verify_url = serializers.SerializerMethodField()
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "register_number", "code", "status", "issued_at", "verify_url", "pdf"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_verify_url(self, certificate: Certificate) -> str:
+        """The public page the QR code opens (no login)."""
+        return document_rendering.verify_url(certificate.code)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf(self, certificate: Certificate) -> str:
+        return _absolute(
+            self.context, reverse("api:certificate-pdf", kwargs={"pk": certificate.pk})
+        )
+
+
 class DecisionEntrySerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code")
-    certificate = serializers.SerializerMethodField()
+    certificate = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The latest certificate of the entry (null for none).")
+    )
+    certificates = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Every certificate of the entry, oldest first: a replaced one and its replacement."
+        )
+    )
 
     class Meta:
         model = DecisionEntry
@@ -563,21 +633,26 @@ class DecisionEntrySerializer(serializers.ModelSerializer):
             "award",
             "citation",
             "certificate",
+            "certificates",
         ]
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "nullable": True,
-            "properties": {"register_number": {"type": "string"}, "code": {"type": "string"}},
-        }
-    )
+    @staticmethod
+    def _certificates(entry: DecisionEntry) -> list[Certificate]:
+        # Sorted here: the prefetched rows, no query per entry.
+        return sorted(entry.certificates.all(), key=lambda c: c.register_sequence)
+
+    @extend_schema_field(CertificateBriefSerializer(allow_null=True))
     def get_certificate(self, entry: DecisionEntry) -> dict | None:
-        certificates = sorted(entry.certificates.all(), key=lambda c: c.register_sequence)
+        certificates = self._certificates(entry)
         if not certificates:
             return None
-        last = certificates[-1]
-        return {"register_number": last.register_number, "code": last.code}
+        return CertificateBriefSerializer(certificates[-1]).data
+
+    @extend_schema_field(CertificateSerializer(many=True))
+    def get_certificates(self, entry: DecisionEntry) -> list[dict]:
+        return CertificateSerializer(
+            self._certificates(entry), many=True, context=self.context
+        ).data
 
 
 class DecisionIssuerSerializer(serializers.Serializer):
@@ -607,7 +682,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "sha256",
         ]
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_pdf(self, decision: Decision) -> str:
-        url = reverse("documents:decision-pdf", kwargs={"pk": decision.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+        """The decision's PDF through the API (token or session)."""
+        return _absolute(self.context, reverse("api:decision-pdf", kwargs={"pk": decision.pk}))

@@ -2,6 +2,9 @@
 
 from django.urls import path
 
+from documents import api as documents_api
+from notifications import api as notifications_api
+
 from . import views
 
 app_name = "api"
@@ -48,5 +51,21 @@ urlpatterns = [
     path("nominations/", views.NominationListView.as_view(), name="nomination-list"),
     path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
+    path("decisions/<int:pk>/pdf/", documents_api.DecisionPdfView.as_view(), name="decision-pdf"),
+    path(
+        "certificates/<int:pk>/pdf/",
+        documents_api.CertificatePdfView.as_view(),
+        name="certificate-pdf",
+    ),
+    path(
+        "notifications/",
+        notifications_api.NotificationListView.as_view(),
+        name="notification-list",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications_api.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
 ]

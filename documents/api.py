@@ -1,0 +1,112 @@
+"""The documents' files through the REST API (``/api/v1/``): a decision's PDF and one
+certificate's PDF, for an API token (``Authorization: Token ...``) or a web session.
+
+What a caller may read is what ``workflows.selectors.decisions_for_user`` gives them (the
+decisions of their units' bodies, and those that list one of their units) and the
+certificates of those decisions; anything else answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.models import User
+from workflows import selectors as workflow_selectors
+from workflows.api.errors import api_exception_handler
+from workflows.api.serializers import ErrorSerializer
+
+from . import services
+from .models import Certificate, Decision
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: application/pdf``; the views answer the bytes."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return data
+
+
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _pdf_responses(what: str) -> dict:
+    error = "application/json"
+    return {
+        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=what),
+        (404, error): OpenApiResponse(ErrorSerializer, description="Not found in your units"),
+        (409, error): OpenApiResponse(ErrorSerializer, description="No PDF in this state"),
+    }
+
+
+def visible_decisions(user: User) -> QuerySet[Decision]:
+    # The entries and certificates the selector prefetches are not needed for a file.
+    return workflow_selectors.decisions_for_user(user=user).prefetch_related(None)
+
+
+class _PdfView(APIView):
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An error is JSON (``{"detail": ...}``) even for a client that asked for a PDF.
+        if isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class DecisionPdfView(_PdfView):
+    @extend_schema(
+        operation_id="v1_decisions_pdf",
+        responses=_pdf_responses(
+            "The decision's PDF, exactly as issued (its SHA-256 is the decision's ``sha256``)."
+        ),
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        """The PDF of a decision of my units."""
+        decision = visible_decisions(request.user).filter(pk=pk).first()
+        if decision is None:
+            raise NotFound()
+        data = services.decision_pdf_bytes(decision=decision)
+        return pdf_response(data, services.decision_file_name(decision))
+
+
+class CertificatePdfView(_PdfView):
+    @extend_schema(
+        operation_id="v1_certificates_pdf",
+        responses=_pdf_responses(
+            "One certificate (Giấy khen, Bằng khen) on one A4 landscape "
+            "page, with its QR code; only a valid one (409 when revoked or replaced)."
+        ),
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        """The PDF of one certificate of a decision of my units."""
+        certificate = (
+            Certificate.objects.select_related("issuer")
+            .filter(pk=pk, decision__in=visible_decisions(request.user).values("pk"))
+            .first()
+        )
+        if certificate is None:
+            raise NotFound()
+        data = services.certificate_pdf_bytes(certificate=certificate)
+        return pdf_response(data, services.certificate_file_name(certificate))
