@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import issuers, views
 
 app_name = "api"
 
@@ -48,4 +48,5 @@ urlpatterns = [
     path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
+    path("issuing-bodies/", issuers.IssuingBodyListView.as_view(), name="issuing-body-list"),
 ]
