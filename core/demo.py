@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -376,6 +377,16 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(middles)} {rng.choice(givens)}"
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """A status change of the demo's past, before the initiative has an id."""
+
+    code: str
+    from_status: str
+    to_status: str
+    at: dt.datetime
+
+
 def _at(day: dt.date, hour: int = 8) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
@@ -644,13 +655,15 @@ def demo_build() -> dict[str, int]:
             commend(initiative, AwardType.COMMENDATION_CERTIFICATE, ubnd_province, number, day)
 
     # Statuses and their history: registered → monitored (→ recognised (→ commended)).
-    history: list[tuple[str, str, str, dt.datetime]] = []
+    history: list[HistoryLine] = []
     for initiative in initiatives:
         registered = initiative.registered_on
         monitored = min(registered + dt.timedelta(days=rng.randint(7, 30)), PHASE_END)
-        history.append((initiative.code, "", InitiativeStatus.REGISTERED, _at(registered)))
         history.append(
-            (
+            HistoryLine(initiative.code, "", InitiativeStatus.REGISTERED, _at(registered))
+        )
+        history.append(
+            HistoryLine(
                 initiative.code,
                 InitiativeStatus.REGISTERED,
                 InitiativeStatus.MONITORED,
@@ -666,7 +679,7 @@ def demo_build() -> dict[str, int]:
             if recognised <= monitored:
                 recognised = dt.date(monitored.year + 1, 12, 15)
             history.append(
-                (
+                HistoryLine(
                     initiative.code,
                     InitiativeStatus.MONITORED,
                     InitiativeStatus.RECOGNISED,
@@ -677,7 +690,7 @@ def demo_build() -> dict[str, int]:
         if initiative.code in commended:
             day = commended[initiative.code][1]
             history.append(
-                (
+                HistoryLine(
                     initiative.code,
                     InitiativeStatus.RECOGNISED,
                     InitiativeStatus.COMMENDED,
@@ -698,18 +711,20 @@ def demo_build() -> dict[str, int]:
         ),
         batch_size=2000,
     )
-    InitiativeStatusChange.objects.bulk_create(
-        (
-            InitiativeStatusChange(
-                initiative_id=ids[code],
-                from_status=from_status,
-                to_status=to_status,
-                at=at,
-                source=SOURCE,
+    # The initiatives were created in their last status: the service writes the history
+    # (and finds every status already right).
+    services.initiative_statuses_record_bulk(
+        changes=(
+            services.StatusChange(
+                initiative_id=ids[line.code],
+                from_status=line.from_status,
+                to_status=line.to_status,
+                at=line.at,
             )
-            for code, from_status, to_status, at in history
+            for line in history
         ),
-        batch_size=2000,
+        actor=None,
+        source=SOURCE,
     )
     commendations = []
     for code, (commendation, _day) in commended.items():

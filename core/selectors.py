@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
@@ -21,6 +22,7 @@ from .models import (
     Initiative,
     InitiativeKind,
     InitiativeStatus,
+    IssuingBody,
     Phase,
     RecipientKind,
     Unit,
@@ -161,3 +163,15 @@ def movement_report(
             "by_issuer": dict(sorted(by_issuer.items(), key=lambda item: (-item[1], item[0]))),
         },
     }
+
+
+def issuing_bodies_in(*, paths: Sequence[str], unit: Unit | None = None) -> QuerySet[IssuingBody]:
+    """The issuing bodies of the units under ``paths`` (a user's scope) and the national
+    ones (no unit), by name; with ``unit``, only those of that unit's subtree."""
+    condition = Q(unit__isnull=True)
+    for path in paths:
+        condition |= Q(unit__path__startswith=path)
+    bodies = IssuingBody.objects.filter(condition)
+    if unit is not None:
+        bodies = bodies.filter(unit__path__startswith=unit.path)
+    return bodies.select_related("unit").order_by("name", "pk")

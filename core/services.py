@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .bulk import chunks, fetch, insert_rows
 from .errors import InvalidInput, WrongState
 from .events import BoardMembersChanged, emit_on_commit
 from .models import (
     BOARD_ROLES,
+    PATH_SEPARATOR,
     AwardType,
     BoardMember,
     Commendation,
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
+    IssuerKind,
+    IssuingBody,
     RecipientKind,
     SteeringBoard,
     Unit,
+    UnitKind,
     User,
     path_step,
 )
@@ -307,3 +313,185 @@ def commendations_record(
         ],
         batch_size=batch_size,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One change of a bulk status write: ``from_status`` is "" for an initiative that
+    begins its history (a new or imported one); ``at``, when given, dates this line
+    instead of the call's moment (a historic record)."""
+
+    initiative_id: int
+    from_status: str
+    to_status: str
+    at: dt.datetime | None = None
+
+
+# History lines written per statement; a batch's prepared rows stay in memory at once.
+STATUS_BATCH = 5_000
+
+
+@transaction.atomic
+def initiative_statuses_record_bulk(
+    *,
+    changes: Iterable[StatusChange],
+    actor: User | None,
+    reason: str = "",
+    source: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """``initiative_record_status`` for many initiatives: set each one's status and append
+    one history line per change, in batches (COPY on PostgreSQL); returns the lines written.
+
+    An initiative may appear several times (a historic path, in order): it ends in the
+    status of its last change. A change from "" begins a history: the initiative was just
+    created in that status, which is therefore not written again (an import of 100,000 new
+    initiatives would otherwise read them all back). ``at`` (default now) dates the lines
+    and is the changed initiatives' ``updated_at``. Callers check the transitions first and
+    hold the transaction (and the rows' locks) around this call.
+    """
+    at = at or timezone.now()
+    allowed = set(InitiativeStatus.values)
+    written = 0
+    batch: list[StatusChange] = []
+    for change in changes:
+        # "" only as the start of a history.
+        unknown = {change.from_status or InitiativeStatus.REGISTERED, change.to_status} - allowed
+        if unknown:
+            raise InvalidInput(_("Unknown status: %(status)s") % {"status": unknown.pop()})
+        batch.append(change)
+        if len(batch) == STATUS_BATCH:
+            written += _record_statuses(batch, actor=actor, reason=reason, source=source, at=at)
+            batch = []
+    if batch:
+        written += _record_statuses(batch, actor=actor, reason=reason, source=source, at=at)
+    return written
+
+
+def _record_statuses(
+    batch: list[StatusChange], *, actor: User | None, reason: str, source: str, at: dt.datetime
+) -> int:
+    last: dict[int, StatusChange] = {}
+    for change in batch:
+        last[change.initiative_id] = change
+    by_status: dict[str, list[int]] = {}
+    for initiative_id, change in last.items():
+        if change.from_status:  # a history's first line: the row was created in this status
+            by_status.setdefault(change.to_status, []).append(initiative_id)
+    for status, ids in by_status.items():
+        for chunk in chunks(ids):
+            Initiative.objects.filter(pk__in=chunk).exclude(status=status).update(
+                status=status, updated_at=at
+            )
+    return insert_rows(
+        InitiativeStatusChange,
+        ("initiative", "from_status", "to_status", "at"),
+        ((c.initiative_id, c.from_status, c.to_status, c.at or at) for c in batch),
+        constants={"actor": actor.pk if actor else None, "reason": reason, "source": source},
+    )
+
+
+# --- Issuing bodies -----------------------------------------------------------------------
+
+# Units named after an administrative level ("Xã Chu Trinh"): where a body sits for the
+# place line of its documents. Hamlets, agencies and party organisations are not.
+ADMINISTRATIVE_KINDS = (UnitKind.COMMUNE, UnitKind.DISTRICT, UnitKind.PROVINCE)
+_LEVEL_WORDS = sorted(
+    ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn", "đặc khu"),
+    key=len,
+    reverse=True,
+)
+
+
+def place_name(unit_name: str) -> str:
+    """The place a unit's documents are dated at: Decree 30/2020/NĐ-CP (Appendix I) writes
+    the administrative unit's own name without its level ("Xã Chu Trinh" → "Chu Trinh",
+    "Huyện Hòa An" → "Hòa An"), and in full when that name is a number ("Phường 12")."""
+    folded = unit_name.casefold()
+    for word in _LEVEL_WORDS:
+        if folded.startswith(word + " "):
+            rest = unit_name[len(word) + 1 :].strip()
+            return unit_name if not rest or rest.isdigit() else rest
+    return unit_name
+
+
+def _path_ids(path: str) -> list[int]:
+    """The ids on a materialised path, the root first."""
+    return [int(step, 16) for step in path.split(PATH_SEPARATOR) if step]
+
+
+def _name_with_code(name: str, code: str) -> str:
+    """A body's name told apart by its unit's code, within the column's length."""
+    room = IssuingBody._meta.get_field("name").max_length - len(code) - 3
+    return f"{name[:room]} ({code})"
+
+
+@transaction.atomic
+def board_issuing_bodies_create(
+    *, boards: Sequence[SteeringBoard], chair_names: Mapping[int, str] | None = None
+) -> list[IssuingBody]:
+    """Give each board whose unit has no issuing body of kind steering board one, so that
+    its recognition decisions can be issued (``workflows.services.recognition_issuer``)
+    and print right with ``documents``' defaults. ``chair_names`` maps a unit's id to its
+    board chair's full name, the signer.
+
+    What it prints: the header "BAN CHỈ ĐẠO / XÃ HỒNG VIỆT" (the body, then its unit, as
+    "ỦY BAN NHÂN DÂN / TỈNH CAO BẰNG"; a steering board's authority line is the header
+    joined, "BAN CHỈ ĐẠO XÃ HỒNG VIỆT"), the number suffix BCĐ, the place of the nearest
+    administrative unit at or above the board's (``place_name``), signed "TM. BAN CHỈ ĐẠO /
+    TRƯỞNG BAN" (a collective body signs for the board).
+    """
+    chair_names = chair_names or {}
+    covered = set(
+        IssuingBody.objects.filter(
+            unit_id__in=[board.unit_id for board in boards], kind=IssuerKind.STEERING_BOARD
+        ).values_list("unit_id", flat=True)
+    )
+    boards = [board for board in boards if board.unit_id not in covered]
+    if not boards:
+        return []
+    units: dict[int, Unit] = {}
+    for chunk in chunks(sorted({board.unit_id for board in boards})):
+        units.update(
+            (u.pk, u) for u in Unit.objects.filter(pk__in=chunk).only("code", "name", "path")
+        )
+    above = {pk for unit in units.values() for pk in _path_ids(unit.path)}
+    seats = dict(
+        fetch(Unit.objects.filter(kind__in=ADMINISTRATIVE_KINDS), "id", above, "id", "name")
+    )
+    codes = set(IssuingBody.objects.filter(code__startswith="bcd-").values_list("code", flat=True))
+    wanted = {board.name for board in boards}
+    wanted |= {_name_with_code(board.name, units[board.unit_id].code) for board in boards}
+    names = {name for (name,) in fetch(IssuingBody.objects, "name", wanted, "name")}
+    code_length = IssuingBody._meta.get_field("code").max_length
+    bodies = []
+    for board in boards:
+        unit = units[board.unit_id]
+        # slugify drops đ, which has no decomposition: it reads d in a code.
+        base = slugify(unit.code.replace("đ", "d").replace("Đ", "D"))
+        base = f"bcd-{base}"[: code_length - 4].strip("-")
+        code, number = base, 1
+        while code in codes:
+            number += 1
+            code = f"{base}-{number}"
+        name = board.name
+        if name in names:  # boards of two units with the same name (Xã Hưng Đạo)
+            name = _name_with_code(board.name, unit.code)
+        codes.add(code)
+        names.add(name)
+        seat = next((seats[pk] for pk in reversed(_path_ids(unit.path)) if pk in seats), unit.name)
+        bodies.append(
+            IssuingBody(
+                code=code,
+                name=name,
+                kind=IssuerKind.STEERING_BOARD,
+                unit_id=board.unit_id,
+                abbreviation="BCĐ",
+                header=f"BAN CHỈ ĐẠO\n{unit.name.upper()}",
+                place=place_name(seat),
+                signing_authority="TM. BAN CHỈ ĐẠO",
+                signer_title="TRƯỞNG BAN",
+                signer_name=chair_names.get(board.unit_id, ""),
+            )
+        )
+    return IssuingBody.objects.bulk_create(bodies)

@@ -5,7 +5,7 @@ from django.urls import path
 from documents import api as documents_api
 from notifications import api as notifications_api
 
-from . import views
+from . import issuers, views
 
 app_name = "api"
 
@@ -68,4 +68,5 @@ urlpatterns = [
         name="notification-read",
     ),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
+    path("issuing-bodies/", issuers.IssuingBodyListView.as_view(), name="issuing-body-list"),
 ]

@@ -1,0 +1,128 @@
+"""``GET /api/v1/issuing-bodies/``: the bodies of the caller's subtree and the national ones;
+a sibling district's are invisible."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from core.models import IssuerKind
+from core.tests.factories import IssuingBodyFactory, UserFactory
+from workflows.tests.factories import build_world
+
+from .api_support import api, fast_password_hashing
+
+URL = "/api/v1/issuing-bodies/"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    fast_password_hashing(settings)
+
+
+@pytest.fixture
+def world(db):
+    world = build_world()
+    d, s = world.district, world.sibling
+    world.bodies = {
+        "national": IssuingBodyFactory(
+            code="bcd-tw", name="Ban Chỉ đạo Trung ương", kind=IssuerKind.STEERING_BOARD
+        ),
+        "province": IssuingBodyFactory(
+            code="ubnd-cb", name="UBND tỉnh Cao Bằng", unit=world.province
+        ),
+        "district": IssuingBodyFactory(
+            code="bcd-ha",
+            name="Ban Chỉ đạo huyện Hòa An",
+            kind=IssuerKind.STEERING_BOARD,
+            unit=d.unit,
+            abbreviation="BCĐ",
+            header="BAN CHỈ ĐẠO\nHUYỆN HÒA AN",
+            place="Hòa An",
+            signing_authority="TM. BAN CHỈ ĐẠO",
+            signer_title="TRƯỞNG BAN",
+            signer_name="Lương Văn Tiến",
+        ),
+        "commune": IssuingBodyFactory(
+            code="ubnd-ha-dong", name="UBND xã Hòa An Đông", unit=d.commune
+        ),
+        "sibling": IssuingBodyFactory(code="ubnd-hq", name="UBND huyện Hà Quảng", unit=s.unit),
+        "sibling commune": IssuingBodyFactory(
+            code="ubnd-hq-dong", name="UBND xã Hà Quảng Đông", unit=s.commune
+        ),
+    }
+    return world
+
+
+def listed(user, **params) -> set[str]:
+    response = api(user).get(URL, params)
+    assert response.status_code == 200, response.content
+    return {row["code"] for row in response.json()["results"]}
+
+
+def test_the_route_is_named():
+    assert reverse("api:issuing-body-list") == URL
+
+
+def test_a_district_sees_its_subtree_and_the_national_bodies_not_its_sibling(world):
+    expected = {"bcd-tw", "bcd-ha", "ubnd-ha-dong"}
+    assert listed(world.district.secretary) == expected
+    assert listed(world.district.district_official) == expected
+    assert listed(world.district.official) == {"bcd-tw", "ubnd-ha-dong"}  # a commune's official
+    assert listed(world.sibling.secretary) == {"bcd-tw", "ubnd-hq", "ubnd-hq-dong"}
+
+
+def test_a_province_sees_every_body_below_it(world):
+    assert listed(world.province_member) == {body.code for body in world.bodies.values()}
+
+
+def test_someone_without_a_unit_sees_only_the_national_bodies(world):
+    assert listed(UserFactory()) == {"bcd-tw"}
+
+
+def test_a_body_lists_what_its_documents_print(world):
+    response = api(world.district.secretary).get(URL, {"unit": world.district.unit.code})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["count"], body["next"], body["previous"]) == (2, None, None)
+    district = next(row for row in body["results"] if row["code"] == "bcd-ha")
+    assert district == {
+        "id": world.bodies["district"].pk,
+        "code": "bcd-ha",
+        "name": "Ban Chỉ đạo huyện Hòa An",
+        "kind": "steering_board",
+        "unit": world.district.unit.code,
+        "abbreviation": "BCĐ",
+        "header": ["BAN CHỈ ĐẠO", "HUYỆN HÒA AN"],
+        "place": "Hòa An",
+        "signing_authority": "TM. BAN CHỈ ĐẠO",
+        "signer_title": "TRƯỞNG BAN",
+        "signer_name": "Lương Văn Tiến",
+    }
+    rows = api(world.district.secretary).get(URL).json()["results"]
+    national = next(row for row in rows if row["code"] == "bcd-tw")
+    assert (national["code"], national["unit"], national["header"]) == ("bcd-tw", None, [])
+
+
+def test_the_unit_filter_keeps_that_units_subtree_within_the_callers(world):
+    d = world.district
+    assert listed(world.province_member, unit=d.unit.code) == {"bcd-ha", "ubnd-ha-dong"}
+    assert listed(world.province_member, unit=d.commune.code) == {"ubnd-ha-dong"}
+    # A sibling's unit is known, but nothing of it is visible to this district.
+    assert listed(d.secretary, unit=world.sibling.unit.code) == set()
+
+
+def test_an_unknown_unit_is_a_bad_request_in_vietnamese(world):
+    response = api(world.district.secretary).get(URL, {"unit": "KHONG-CO"})
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "unit: Không có đơn vị mã: KHONG-CO"
+
+
+def test_anonymous_callers_are_refused_as_elsewhere(world):
+    response = api().get(URL)
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Chưa cung cấp thông tin xác thực."
+    assert api().get(URL, HTTP_AUTHORIZATION="Token abc").status_code == 401

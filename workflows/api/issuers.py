@@ -1,0 +1,86 @@
+"""``GET /api/v1/issuing-bodies/``: the bodies that issue decisions and awards, within the
+caller's subtree (and the national ones), with what their documents print."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core import selectors as core_selectors
+from core.models import IssuerKind, IssuingBody, Unit
+from workflows import selectors
+
+from .serializers import choice_text
+from .views import ERRORS, ApiMixin, parse
+
+
+class IssuingBodyFilterSerializer(serializers.Serializer):
+    unit = serializers.CharField(
+        required=False, help_text=gettext_lazy("A unit's code: that unit and every unit below it.")
+    )
+
+    def validate_unit(self, value: str) -> Unit:
+        unit = Unit.objects.filter(code=value.strip()).first()
+        if unit is None:
+            raise serializers.ValidationError(_("Unknown unit code: %(code)s") % {"code": value})
+        return unit
+
+
+class IssuingBodySerializer(serializers.ModelSerializer):
+    kind = choice_text(IssuerKind)
+    unit = serializers.SlugRelatedField(
+        read_only=True,
+        slug_field="code",
+        allow_null=True,
+        help_text=gettext_lazy("The unit's code; none for a national body."),
+    )
+    header = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The lines printed top left of its documents.")
+    )
+
+    class Meta:
+        model = IssuingBody
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "unit",
+            "abbreviation",
+            "header",
+            "place",
+            "signing_authority",
+            "signer_title",
+            "signer_name",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_header(self, body: IssuingBody) -> list[str]:
+        return [line.strip() for line in body.header.splitlines() if line.strip()]
+
+
+class IssuingBodyListView(ApiMixin, ListAPIView):
+    serializer_class = IssuingBodySerializer
+
+    def get_queryset(self) -> QuerySet[IssuingBody]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return IssuingBody.objects.none()
+        filters = parse(IssuingBodyFilterSerializer, self.request.query_params)
+        roles = selectors.user_roles(user=self.request.user)
+        return core_selectors.issuing_bodies_in(paths=roles.scope_paths, unit=filters.get("unit"))
+
+    @extend_schema(
+        operation_id="v1_issuing_bodies_list",
+        parameters=[IssuingBodyFilterSerializer],
+        responses={200: IssuingBodySerializer(many=True), 400: ERRORS[400]},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """Issuing bodies of my units' subtrees and the national ones, by name."""
+        return super().get(request, *args, **kwargs)
