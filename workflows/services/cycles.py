@@ -22,13 +22,16 @@ from core.models import (
     CycleStatus,
     Initiative,
     InitiativeStatus,
-    InitiativeStatusChange,
     Phase,
     ReviewCycle,
     SteeringBoard,
     User,
 )
-from core.services import initiative_record_status
+from core.services import (
+    StatusChange,
+    initiative_record_status,
+    initiative_statuses_record_bulk,
+)
 
 from .. import events, flows, takers
 from ..models import AnnualReport, AnnualReportStatus, LifecycleProcess
@@ -164,11 +167,6 @@ def cycle_update_criteria(
     return locked
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _open_reports(*, cycle: ReviewCycle, actor: User | None, now: dt.datetime) -> int:
     """The set-based part of ``cycle_open``: back to monitored, then one report each."""
     subtree = Initiative.objects.filter(owner_unit__path__startswith=cycle.board.unit.path)
@@ -188,24 +186,18 @@ def _open_reports(*, cycle: ReviewCycle, actor: User | None, now: dt.datetime) -
         .values_list("pk", "status")
     )
     if back:
-        reason = stored_text(lambda: _("Review cycle %(year)s opened") % {"year": cycle.year})
-        for batch in _chunks(back, BULK_BATCH):
-            # The same line initiative_record_status writes, in bulk.
-            InitiativeStatusChange.objects.bulk_create(
-                InitiativeStatusChange(
-                    initiative_id=pk,
-                    from_status=status,
-                    to_status=InitiativeStatus.MONITORED,
-                    actor=actor,
-                    at=now,
-                    reason=reason,
-                    source="cycle_open",
+        initiative_statuses_record_bulk(
+            changes=(
+                StatusChange(
+                    initiative_id=pk, from_status=status, to_status=InitiativeStatus.MONITORED
                 )
-                for pk, status in batch
-            )
-            Initiative.objects.filter(pk__in=[pk for pk, _status in batch]).update(
-                status=InitiativeStatus.MONITORED, updated_at=now
-            )
+                for pk, status in back
+            ),
+            actor=actor,
+            reason=stored_text(lambda: _("Review cycle %(year)s opened") % {"year": cycle.year}),
+            source="cycle_open",
+            at=now,
+        )
 
     # 2. Every monitored initiative of the subtree without a report this year gets a pending
     #    one: a single INSERT ... SELECT, the selection compiled by the ORM. Those with a
