@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from .errors import InvalidInput
 from .models import (
     ENDED_STATUSES,
+    PATH_SEPARATOR,
     AwardType,
     Commendation,
     Field,
@@ -166,11 +167,16 @@ def movement_report(
 
 
 def issuing_bodies_in(*, paths: Sequence[str], unit: Unit | None = None) -> QuerySet[IssuingBody]:
-    """The issuing bodies of the units under ``paths`` (a user's scope) and the national
-    ones (no unit), by name; with ``unit``, only those of that unit's subtree."""
+    """The issuing bodies of the units under ``paths`` (a user's scope), of the units above
+    them (those a board proposes its nominations to) and the national ones (no unit), by
+    name; with ``unit``, only those of that unit's subtree."""
     condition = Q(unit__isnull=True)
+    above: set[int] = set()
     for path in paths:
         condition |= Q(unit__path__startswith=path)
+        above |= {int(step, 16) for step in path.split(PATH_SEPARATOR) if step}
+    if above:
+        condition |= Q(unit_id__in=above)
     bodies = IssuingBody.objects.filter(condition)
     if unit is not None:
         bodies = bodies.filter(unit__path__startswith=unit.path)

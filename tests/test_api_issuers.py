@@ -64,12 +64,16 @@ def test_the_route_is_named():
     assert reverse("api:issuing-body-list") == URL
 
 
-def test_a_district_sees_its_subtree_and_the_national_bodies_not_its_sibling(world):
-    expected = {"bcd-tw", "bcd-ha", "ubnd-ha-dong"}
+def test_a_district_sees_its_subtree_the_bodies_above_and_the_national_ones_not_its_sibling(
+    world,
+):
+    # The province's body is above: the district board proposes its nominations to it.
+    expected = {"bcd-tw", "ubnd-cb", "bcd-ha", "ubnd-ha-dong"}
     assert listed(world.district.secretary) == expected
     assert listed(world.district.district_official) == expected
-    assert listed(world.district.official) == {"bcd-tw", "ubnd-ha-dong"}  # a commune's official
-    assert listed(world.sibling.secretary) == {"bcd-tw", "ubnd-hq", "ubnd-hq-dong"}
+    # A commune's official: its commune, the district and province above, the national.
+    assert listed(world.district.official) == expected
+    assert listed(world.sibling.secretary) == {"bcd-tw", "ubnd-cb", "ubnd-hq", "ubnd-hq-dong"}
 
 
 def test_a_province_sees_every_body_below_it(world):

@@ -15,9 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("config", "core", "workflows", "notifications", "documents", "bench", "scripts")
 READ = re.compile(r"\bsettings\.([A-Z][A-Z0-9_]*)\b")
 READ_WITH_DEFAULT = re.compile(r"getattr\(\s*settings\s*,\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
-# Being rewritten by the lead (issue 8): they still read with getattr and a default, but
-# their settings are declared.
-GETATTR_PENDING = {"notifications/services.py", "notifications/selectors.py"}
 
 
 def sources() -> list[Path]:
@@ -77,7 +74,7 @@ def test_no_module_reads_a_setting_with_its_own_default():
         for path in sources()
         if READ_WITH_DEFAULT.search(path.read_text(encoding="utf-8"))
     }
-    assert found - GETATTR_PENDING == set()
+    assert found == set()
 
 
 def test_the_check_finds_a_setting_read_nowhere_declared(tmp_path):

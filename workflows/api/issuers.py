@@ -82,5 +82,6 @@ class IssuingBodyListView(ApiMixin, ListAPIView):
         responses={200: IssuingBodySerializer(many=True), 400: ERRORS[400]},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
-        """Issuing bodies of my units' subtrees and the national ones, by name."""
+        """Issuing bodies of my units' subtrees, of the units above them (where nominations go)
+        and the national ones, by name."""
         return super().get(request, *args, **kwargs)
