@@ -18,7 +18,6 @@ from django.db import transaction
 from viewflow.workflow.models import Task
 
 from core.models import (
-    BoardMember,
     Initiative,
     InitiativeStatusChange,
     ReviewCycle,
@@ -46,6 +45,12 @@ def _write(messages: Iterable[Message]) -> ScanResult:
     result = outbox.result()
     result.deliveries = outbox.create_deliveries()
     return result
+
+
+def _board_people(board_ids: Iterable[int | None], roles: list[str]) -> list[int]:
+    """The active holders of ``roles`` on these boards, each once."""
+    people = selectors.board_people(board_ids=[b for b in board_ids if b], roles=roles)
+    return sorted({user_id for users in people.values() for user_id in users})
 
 
 def _latest_change(initiative_id: int, source: str) -> InitiativeStatusChange | None:
@@ -109,13 +114,8 @@ def initiative_update_notify(*, event: str, record: Any, initiative_id: int) -> 
         when = record.visited_on
         context["findings"] = record.findings
     elif isinstance(record, AnnualReport):
-        boards = [record.cycle.board_id, record.evaluation_board_id]
-        recipients = sorted(
-            set(
-                BoardMember.objects.filter(
-                    board_id__in=[b for b in boards if b], role=Role.SECRETARY, user__is_active=True
-                ).values_list("user_id", flat=True)
-            )
+        recipients = _board_people(
+            [record.cycle.board_id, record.evaluation_board_id], [Role.SECRETARY]
         )
         when = (record.submitted_at or record.created_at).date()
         context["board"] = record.evaluation_board.name if record.evaluation_board_id else ""
@@ -203,15 +203,7 @@ def nomination_decided_notify(*, nomination_id: int, decision_id: int) -> ScanRe
         pk=nomination_id
     )
     items = list(nomination.items.all())
-    recipients = sorted(
-        set(
-            BoardMember.objects.filter(
-                board=nomination.board,
-                role__in=[Role.SECRETARY, Role.CHAIR],
-                user__is_active=True,
-            ).values_list("user_id", flat=True)
-        )
-    )
+    recipients = _board_people([nomination.board_id], [Role.SECRETARY, Role.CHAIR])
     decision = nomination.decision
     return _write(
         Message(
@@ -239,13 +231,7 @@ def nomination_decided_notify(*, nomination_id: int, decision_id: int) -> ScanRe
 def cycle_closed_notify(*, cycle_id: int) -> ScanResult:
     """Tell the chair and the secretary of the cycle's board that it was closed."""
     cycle = ReviewCycle.objects.select_related("board").get(pk=cycle_id)
-    recipients = sorted(
-        set(
-            BoardMember.objects.filter(
-                board=cycle.board, role__in=[Role.SECRETARY, Role.CHAIR], user__is_active=True
-            ).values_list("user_id", flat=True)
-        )
-    )
+    recipients = _board_people([cycle.board_id], [Role.SECRETARY, Role.CHAIR])
     return _write(
         Message(
             recipient_id=user_id,
