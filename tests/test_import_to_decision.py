@@ -16,6 +16,7 @@ from core.tests.factories import InitiativeFactory
 from core.tests.test_import_files import run, write_csv
 from documents import services as documents
 from workflows import services
+from workflows.flows import recognition_open
 from workflows.models import AnnualReportStatus
 from workflows.tests.factories import AnnualReportFactory, ReviewCycleFactory
 
@@ -53,6 +54,9 @@ def test_a_board_imported_from_files_issues_its_recognition_decision(tmp_path):
     AnnualReportFactory(
         initiative=initiative, cycle=cycle, status=AnnualReportStatus.DECIDED, recognise=True
     )
+    # The chair's recognition puts the decision in the clerk's queue (the flow does this
+    # when the chair decides through the service).
+    recognition_open(cycle_id=cycle.pk)
 
     decision = services.recognition_decision_issue(
         actor=User.objects.get(username="thu"), cycle=cycle, issued_on=dt.date(2024, 12, 10)
