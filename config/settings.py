@@ -197,6 +197,23 @@ DOCUMENTS_FONT_DIR = env.str("DOCUMENTS_FONT_DIR", default="/usr/share/fonts/tru
 # A print job's parts (50 certificates each) run as Celery tasks of their own, so every
 # worker takes a share; off, the job's task renders them one after the other.
 DOCUMENTS_PRINT_FAN_OUT = env.bool("DOCUMENTS_PRINT_FAN_OUT", default=True)
+# Digital signatures (documents/signing.py). The roots a signer's certificate must chain to
+# for an uploaded signed decision to be accepted: a PEM file of one or many certificates
+# (Vietnam's government CA, licensed public CAs). Unset, no uploaded signature is trusted.
+DOCUMENTS_TRUSTED_CA_FILE = env.str("DOCUMENTS_TRUSTED_CA_FILE", default="")
+# Each issuing body's seal key, by the body's code, as JSON: {"ubnd-hoa-an": {"pkcs12":
+# "/run/secrets/hoa-an.p12", "password_env": "SEAL_HOA_AN_PASSWORD"}} or, on a token,
+# {"pkcs11_module": "/usr/lib/.../libtoken.so", "pkcs11_slot": 0, "pkcs11_key_label":
+# "seal", "pin_env": "SEAL_HOA_AN_PIN"}; "seal_decisions": true also seals its decisions.
+# Secrets stay in the environment variables named here. A body without a key seals nothing.
+DOCUMENTS_SEAL_KEYS = env.json("DOCUMENTS_SEAL_KEYS", default={})
+# A timestamping authority (RFC 3161): set, seals are PAdES B-T; unset, B-B.
+DOCUMENTS_TSA_URL = env.str("DOCUMENTS_TSA_URL", default="")
+# Fetch CRLs/OCSP answers when validating a signature (needs the network); off, revocation
+# is not checked ("soft-fail").
+DOCUMENTS_SIGNATURE_FETCH_REVOCATION = env.bool(
+    "DOCUMENTS_SIGNATURE_FETCH_REVOCATION", default=False
+)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "vi"

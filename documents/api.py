@@ -11,20 +11,24 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import InvalidInput
 from core.models import User
 from workflows import selectors as workflow_selectors
 from workflows.api.errors import api_exception_handler
 from workflows.api.serializers import ErrorSerializer
 
-from . import services
+from . import signatures
+from .api_serializers import SignatureSerializer, SignedPdfUploadSerializer
 from .models import Certificate, Decision
 
 
@@ -79,7 +83,9 @@ class DecisionPdfView(_PdfView):
     @extend_schema(
         operation_id="v1_decisions_pdf",
         responses=_pdf_responses(
-            "The decision's PDF, exactly as issued (its SHA-256 is the decision's ``sha256``)."
+            "The decision's PDF: once digitally signed, the signed PDF (its first revision is "
+            "the PDF as issued); before, exactly as issued (its SHA-256 is the decision's "
+            "``sha256``): the file the signer downloads to sign with their token."
         ),
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
@@ -87,8 +93,8 @@ class DecisionPdfView(_PdfView):
         decision = visible_decisions(request.user).filter(pk=pk).first()
         if decision is None:
             raise NotFound()
-        data = services.decision_pdf_bytes(decision=decision)
-        return pdf_response(data, services.decision_file_name(decision))
+        data, name = signatures.decision_document(decision=decision)
+        return pdf_response(data, name)
 
 
 class CertificatePdfView(_PdfView):
@@ -96,7 +102,8 @@ class CertificatePdfView(_PdfView):
         operation_id="v1_certificates_pdf",
         responses=_pdf_responses(
             "One certificate (Giấy khen, Bằng khen) on one A4 landscape "
-            "page, with its QR code; only a valid one (409 when revoked or replaced)."
+            "page, with its QR code, sealed with the issuing body's key when it has one; only a "
+            "valid one (409 when revoked or replaced)."
         ),
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
@@ -108,5 +115,48 @@ class CertificatePdfView(_PdfView):
         )
         if certificate is None:
             raise NotFound()
-        data = services.certificate_pdf_bytes(certificate=certificate)
-        return pdf_response(data, services.certificate_file_name(certificate))
+        data, name = signatures.certificate_document(certificate=certificate)
+        return pdf_response(data, name)
+
+
+class DecisionSignedPdfView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    @extend_schema(
+        operation_id="v1_decisions_signed_pdf_create",
+        request={"multipart/form-data": SignedPdfUploadSerializer},
+        responses={
+            201: SignatureSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Not accepted: not signed, tampered, untrusted, expired, another "
+                "document (the reason in ``detail``)",
+            ),
+            403: OpenApiResponse(ErrorSerializer, description="Not a clerk of the body"),
+            404: OpenApiResponse(ErrorSerializer, description="Not found in your units"),
+            409: OpenApiResponse(ErrorSerializer, description="Not issued, or already signed"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Upload the decision's PDF signed with the signer's own token (multipart ``file``).
+        Accepted only when the signature is intact, covers the whole file, chains to a
+        trusted root and the signed content is this decision as issued."""
+        decision = visible_decisions(request.user).filter(pk=pk).first()
+        if decision is None:
+            raise NotFound()
+        serializer = SignedPdfUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > signatures.MAX_SIGNED_PDF_BYTES:
+            raise InvalidInput(_("The file is too large for a signed decision."))
+        signatures.decision_signed_pdf_accept(
+            decision=decision, data=upload.read(), actor=request.user
+        )
+        decision = Decision.objects.select_related("signature").get(pk=decision.pk)
+        return Response(
+            SignatureSerializer(signatures.signature_status(decision).as_dict()).data,
+            status=201,
+        )

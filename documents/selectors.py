@@ -36,7 +36,11 @@ def certificate_by_code(code: str) -> Certificate | None:
     """The certificate a QR code points to, or None for any unknown or malformed code."""
     if not isinstance(code, str) or not CODE_PATTERN.match(code):
         return None
-    return Certificate.objects.select_related("decision", "replaced_by").filter(code=code).first()
+    return (
+        Certificate.objects.select_related("decision", "replaced_by", "signature")
+        .filter(code=code)
+        .first()
+    )
 
 
 def decision_find(*, number: str, issuer_code: str, year: int | None = None) -> QuerySet[Decision]:

@@ -546,6 +546,9 @@ def decision_issue(
     transaction.on_commit(
         lambda: _decision_pdf_write(decision_id=decision_id, name=name, data=pdf), robust=True
     )
+    from .signatures import decision_seal_schedule
+
+    decision_seal_schedule(decision)
     return decision
 
 
@@ -724,6 +727,9 @@ def certificates_issue(*, decision: Decision, actor: User | None = None) -> list
             for c in created
         ]
     )
+    from .signatures import certificates_seal_schedule
+
+    certificates_seal_schedule(issuer_code=issuer.code, certificates=created)
     return sorted(created, key=lambda c: c.register_sequence)
 
 
@@ -809,6 +815,9 @@ def certificate_reissue(*, certificate: Certificate, actor: User, reason: str = 
         at=now,
         reason=reason.strip(),
     )
+    from .signatures import certificates_seal_schedule
+
+    certificates_seal_schedule(issuer_code=certificate.issuer.code, certificates=[replacement])
     return replacement
 
 

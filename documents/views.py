@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 
-from . import selectors, services
+from . import selectors, services, signatures, signing
 from .models import CertificateStatus, Decision, PrintJob, PrintJobStatus
 
 
@@ -43,6 +44,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
                 "documents/verify.html",
                 {
                     "certificate": certificate,
+                    "signature": signatures.signature_status(certificate),
                     "c": certificate.content,
                     "replacement": replacement
                     if certificate.status == CertificateStatus.REPLACED
@@ -60,7 +62,9 @@ def _error(request: HttpRequest, error: DomainError) -> HttpResponse:
 
 
 def _manageable_decision(request: HttpRequest, pk: int) -> Decision:
-    decision = get_object_or_404(Decision.objects.select_related("issuer__unit"), pk=pk)
+    decision = get_object_or_404(
+        Decision.objects.select_related("issuer__unit", "signature"), pk=pk
+    )
     if not selectors.user_can_manage_issuer(request.user, decision.issuer):
         raise Http404
     return decision
@@ -73,19 +77,28 @@ def _manageable_job(request: HttpRequest, pk: int) -> PrintJob:
     return job
 
 
-@login_required
-@require_GET
-def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = _manageable_decision(request, pk)
+def _decision_page(
+    request: HttpRequest, decision: Decision, status: int = 200, **extra
+) -> HttpResponse:
     return render(
         request,
         "documents/decision_detail.html",
         {
             "decision": decision,
+            "signature": signatures.signature_status(decision),
+            "can_seal": decision.is_issued and signing.seal_key(decision.issuer.code) is not None,
             "certificate_count": selectors.certificates_to_print(decision).count(),
             "jobs": selectors.print_jobs_for_decision(decision),
+            **extra,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision_page(request, _manageable_decision(request, pk))
 
 
 @login_required
@@ -93,14 +106,48 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _manageable_decision(request, pk)
     try:
-        data = services.decision_pdf_bytes(decision=decision)
+        if request.GET.get("issued") == "1":
+            # The PDF exactly as issued: the file a signer signs with their token.
+            data = services.decision_pdf_bytes(decision=decision)
+            name = services.decision_file_name(decision)
+        else:
+            data, name = signatures.decision_document(decision=decision)
     except DomainError as error:
         return _error(request, error)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, services.decision_file_name(decision)
-    )
+    response["Content-Disposition"] = content_disposition_header(False, name)
     return response
+
+
+@login_required
+@require_POST
+def decision_signed_pdf_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision's PDF, signed with the signer's own token, uploaded back."""
+    decision = _manageable_decision(request, pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise signing.SignatureRejected(signing.Rejection.NOT_PDF)
+        if upload.size > signatures.MAX_SIGNED_PDF_BYTES:
+            raise DomainError(_("The file is too large for a signed decision."))
+        signatures.decision_signed_pdf_accept(
+            decision=decision, data=upload.read(), actor=request.user
+        )
+    except DomainError as error:
+        return _decision_page(request, decision, status=error.status, upload_error=error.message)
+    return redirect("documents:decision", pk=decision.pk)
+
+
+@login_required
+@require_POST
+def decision_seal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Seal the decision with its body's key, on a clerk's request."""
+    decision = _manageable_decision(request, pk)
+    try:
+        signatures.decision_seal(decision=decision, actor=request.user)
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:decision", pk=decision.pk)
 
 
 @login_required

@@ -28,7 +28,7 @@ from core.models import (
     UnitRole,
     User,
 )
-from documents.models import Decision, DecisionEntry
+from documents.models import Certificate, Decision, DecisionEntry
 
 from . import takers
 from .models import AnnualReport, AnnualReportStatus, LifecycleProcess
@@ -265,12 +265,16 @@ def decisions_for_user(*, user: User) -> QuerySet[Decision]:
     listed = DecisionEntry.objects.filter(any_path("unit__path", paths)).values("decision_id")
     return (
         Decision.objects.filter(any_path("issuer__unit__path", paths) | Q(pk__in=listed))
-        .select_related("issuer")
+        .select_related("issuer", "signature")
         .prefetch_related(
             Prefetch(
                 "entries",
                 queryset=DecisionEntry.objects.select_related("unit")
-                .prefetch_related("certificates")
+                .prefetch_related(
+                    Prefetch(
+                        "certificates", queryset=Certificate.objects.select_related("signature")
+                    )
+                )
                 .order_by("position"),
             )
         )

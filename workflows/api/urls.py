@@ -53,6 +53,11 @@ urlpatterns = [
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("decisions/<int:pk>/pdf/", documents_api.DecisionPdfView.as_view(), name="decision-pdf"),
     path(
+        "decisions/<int:pk>/signed-pdf/",
+        documents_api.DecisionSignedPdfView.as_view(),
+        name="decision-signed-pdf",
+    ),
+    path(
         "certificates/<int:pk>/pdf/",
         documents_api.CertificatePdfView.as_view(),
         name="certificate-pdf",

@@ -1,0 +1,147 @@
+"""A throw-away public-key infrastructure built at test time with ``cryptography``:
+a root CA, signer certificates it issues (valid or expired), a root nobody trusts.
+
+Nothing here is committed as a key or a certificate: every run makes new ones. The
+signers sign with pyHanko exactly as a signer's tool (a USB token's software) would: an
+incremental update holding a PAdES signature over the whole file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Thử nghiệm DVK"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+@dataclass
+class Identity:
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+    chain: list[x509.Certificate]
+
+    def pkcs12(self, password: bytes) -> bytes:
+        return pkcs12.serialize_key_and_certificates(
+            name=b"seal",
+            key=self.key,
+            cert=self.cert,
+            cas=self.chain,
+            encryption_algorithm=serialization.BestAvailableEncryption(password),
+        )
+
+    def sign(self, pdf: bytes, *, field_name: str = "Signature1") -> bytes:
+        """Sign like a signer's tool: PAdES, an incremental update, no visible stamp."""
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
+        signer = signers.SimpleSigner.load_pkcs12_data(self.pkcs12(b"x"), [], passphrase=b"x")
+        out = signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            signers.PdfSignatureMetadata(
+                field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES
+            ),
+            signer=signer,
+        )
+        return out.getvalue()
+
+
+class CertificateAuthority:
+    """A root that issues signing certificates."""
+
+    def __init__(self, name: str = "DVK Test Root CA") -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(name))
+            .issuer_name(_name(name))
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=3650))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def write_pem(self, path: Path, *others: CertificateAuthority) -> Path:
+        path.write_bytes(b"".join(ca.pem() for ca in (self, *others)))
+        return path
+
+    def issue(
+        self,
+        common_name: str,
+        *,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> Identity:
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(common_name))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before or now - dt.timedelta(days=1))
+            .not_valid_after(not_after or now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        return Identity(key=key, cert=cert, chain=[self.cert])
