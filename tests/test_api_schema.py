@@ -122,7 +122,25 @@ def test_the_new_endpoints_are_typed(document):
         "issued_at",
         "verify_url",
         "pdf",
+        "signature",
     }
+    assert schemas["Certificate"]["properties"]["signature"]["allOf"] == [
+        {"$ref": "#/components/schemas/Signature"}
+    ]
+    assert schemas["Decision"]["properties"]["signature"]["allOf"] == [
+        {"$ref": "#/components/schemas/Signature"}
+    ]
+    assert set(schemas["Signature"]["properties"]) == {
+        "status",
+        "source",
+        "signer",
+        "issuer",
+        "signed_at",
+        "problem",
+    }
+    upload = paths["/api/v1/decisions/{id}/signed-pdf/"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
+    assert set(upload["responses"]) == {"201", "400", "403", "404", "409"}
     assert schemas["Certificate"]["properties"]["verify_url"]["format"] == "uri"
     assert schemas["Decision"]["properties"]["pdf"]["format"] == "uri"
     scores = schemas["EvaluationCreate"]["properties"]["scores"]
