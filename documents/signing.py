@@ -424,6 +424,8 @@ def _stamp_box(pdf: bytes, anchors: tuple[str, str]) -> tuple[int, tuple[int, in
             x1 = centre - width * 0.7
             below = title_line["bottom"] + 1 * MM
             above = name_line["top"] - 1 * MM if name_line is not None else below + tall
+            # A narrow signature space gets a flatter stamp, never one over the name.
+            tall = min(tall, max(12 * MM, above - below))
             top = below + max(0.0, (above - below - tall) / 2)
     # pdfplumber measures from the top, PDF boxes from the bottom.
     return page_index, (
@@ -434,21 +436,43 @@ def _stamp_box(pdf: bytes, anchors: tuple[str, str]) -> tuple[int, tuple[int, in
     )
 
 
+# What a stamp prints: Vietnamese letters, digits and punctuation. The stamp's font keeps
+# these glyphs only, so pyHanko subsets a small font at each signature, not the whole one.
+STAMP_ALPHABET = (
+    "AĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXYFJWZ"
+    "ÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+    "0123456789 .,:;-–/()*&'\"“”%+#"
+)
+STAMP_ALPHABET += STAMP_ALPHABET.lower()
+
+
 @functools.lru_cache(maxsize=2)
 def _stamp_font(path: str) -> str:
-    """The stamp's font scaled to 1000 units per em, written once per process.
+    """The stamp's font: the letters a stamp prints, without layout tables, scaled to 1000
+    units per em, written once per process.
 
     pyHanko's OpenType engine writes glyph widths in the font's own units, which PDF reads
-    as thousandths: a 2048-unit font (Liberation) would print its letters spread apart."""
+    as thousandths: a 2048-unit font (Liberation) would print its letters spread apart. And
+    subsetting the whole font at every signature costs a quarter of a second."""
     import tempfile
 
+    from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.scaleUpem import scale_upem
 
     font = TTFont(path)
-    if font["head"].unitsPerEm == 1000:
-        return path
-    scale_upem(font, 1000)
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=STAMP_ALPHABET)
+    subsetter.subset(font)
+    for table in ("GSUB", "GPOS", "GDEF", "FFTM", "kern"):
+        if table in font:
+            del font[table]
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
     target = Path(tempfile.gettempdir()) / f"dvk-stamp-{digest}-{os.getpid()}.ttf"
     font.save(str(target))
