@@ -526,6 +526,9 @@ def seal_pdf(
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     output = signer.sign_pdf(
         writer,
+        # Room for the CMS container (the chain of an ordinary CA, and a timestamp token
+        # with B-T): reserved up front, pyHanko skips the trial signature that measures it.
+        bytes_reserved=32_000 if timestamper else 16_000,
         appearance_text_params={
             "body": body_name,
             "local_time": local.strftime("%H:%M:%S ngày %d/%m/%Y"),
