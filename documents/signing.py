@@ -365,12 +365,13 @@ def _signer(key: SealKey):
 @functools.lru_cache(maxsize=16)
 def _pkcs11_signer(key: SealKey):
     """A signer on a PKCS#11 token; the session stays open for the process's life."""
+    from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11
 
     session = pkcs11.open_pkcs11_session(
         key.pkcs11_module,
         slot_no=key.pkcs11_slot,
-        token_label=key.pkcs11_token or None,
+        token_criteria=TokenCriteria(label=key.pkcs11_token) if key.pkcs11_token else None,
         user_pin=(_secret(key.pin_env) or b"").decode() or None,
     )
     return pkcs11.PKCS11Signer(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -32,7 +32,7 @@ def _name(common_name: str) -> x509.Name:
 
 @dataclass
 class Identity:
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     cert: x509.Certificate
     chain: list[x509.Certificate]
 
@@ -109,8 +109,14 @@ class CertificateAuthority:
         *,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
+        rsa_key: bool = False,
     ) -> Identity:
-        key = ec.generate_private_key(ec.SECP256R1())
+        # RSA as most Vietnamese tokens hold; elliptic curves otherwise (faster to make).
+        key = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if rsa_key
+            else ec.generate_private_key(ec.SECP256R1())
+        )
         now = dt.datetime.now(dt.UTC)
         cert = (
             x509.CertificateBuilder()

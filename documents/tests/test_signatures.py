@@ -467,3 +467,82 @@ def test_batch_sealing_of_50_certificates_and_the_time_it_adds(
             f"{with_seal:.2f} s (the seal adds {(with_seal - render_only) / 50 * 1000:.0f} ms "
             "each)"
         )
+
+
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture
+def token(trusted, issuer, settings, tmp_path, monkeypatch):
+    """The body's key on a PKCS#11 token (SoftHSM, Debian's softhsm2, a test-only package):
+    the key imported with softhsm2-util, its certificate written with python-pkcs11."""
+    import shutil
+
+    import pkcs11
+    from cryptography.hazmat.primitives import serialization
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    assert shutil.which("softhsm2-util"), "softhsm2 is a test dependency (apt-packages.txt)"
+    identity = trusted.issue("Tỉnh ủy Cao Bằng (token)", rsa_key=True)
+    (tmp_path / "tokens").mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    monkeypatch.setenv("DVK_TEST_SEAL_PIN", "5678")
+    label = f"dvk-{tmp_path.name[-20:]}"
+
+    def run(*args):
+        subprocess.run(["softhsm2-util", *args], check=True, capture_output=True)
+
+    run("--init-token", "--free", "--label", label, "--so-pin", "1234", "--pin", "5678")
+    key_file = tmp_path / "key.pem"
+    key_file.write_bytes(
+        identity.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    run(
+        "--import",
+        str(key_file),
+        "--token",
+        label,
+        "--label",
+        "seal",
+        "--id",
+        "01",
+        "--pin",
+        "5678",
+    )
+    key_file.unlink()
+    lib = pkcs11.lib(SOFTHSM)
+    with lib.get_token(token_label=label).open(user_pin="5678", rw=True) as session:
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: "seal",
+                Attribute.ID: b"\x01",
+                Attribute.SUBJECT: identity.cert.subject.public_bytes(),
+                Attribute.VALUE: identity.cert.public_bytes(serialization.Encoding.DER),
+            }
+        )
+    settings.DOCUMENTS_SEAL_KEYS = {
+        issuer.code: {
+            "pkcs11_module": SOFTHSM,
+            "pkcs11_token": label,
+            "pkcs11_key_label": "seal",
+            "pin_env": "DVK_TEST_SEAL_PIN",
+        }
+    }
+    return identity
+
+
+def test_a_key_on_a_pkcs11_token_seals_a_decision(token, decision, clerk):
+    row = signatures.decision_seal(decision=decision, actor=clerk)
+    assert row.signer == "Tỉnh ủy Cao Bằng (token)"
+    sealed = signatures.signed_pdf_bytes(row)
+    info = signing.check_signed_pdf(sealed, expected_sha256=decision.sha256)
+    assert info.serial == format(token.cert.serial_number, "x")
