@@ -110,6 +110,7 @@ class CertificateAuthority:
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         rsa_key: bool = False,
+        time_stamping: bool = False,
     ) -> Identity:
         # RSA as most Vietnamese tokens hold; elliptic curves otherwise (faster to make).
         key = (
@@ -142,7 +143,10 @@ class CertificateAuthority:
                 critical=True,
             )
             .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+                if time_stamping
+                else x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+                critical=time_stamping,
             )
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
@@ -151,3 +155,56 @@ class CertificateAuthority:
             .sign(self.key, hashes.SHA256())
         )
         return Identity(key=key, cert=cert, chain=[self.cert])
+
+
+class TimestampAuthority:
+    """An RFC 3161 timestamping service on 127.0.0.1, answering with pyHanko's test TSA:
+    real HTTP, real tokens, signed by a certificate of ``ca``."""
+
+    def __init__(self, ca: CertificateAuthority) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from asn1crypto import keys as asn1_keys
+        from asn1crypto import tsp
+        from asn1crypto import x509 as asn1_x509
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        identity = ca.issue("DVK Test TSA", time_stamping=True, rsa_key=True)  # RSA-only stamper
+        stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(
+                identity.cert.public_bytes(serialization.Encoding.DER)
+            ),
+            tsa_key=asn1_keys.PrivateKeyInfo.load(
+                identity.key.private_bytes(
+                    serialization.Encoding.DER,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            ),
+        )
+        self.requests = 0
+        authority = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                authority.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

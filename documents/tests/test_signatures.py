@@ -30,7 +30,7 @@ from documents.tasks import seal_certificates, seal_decision
 
 from .conftest import pdf_to_png
 from .factories import clerk_of, district_committee, issue_commendation
-from .pki import CertificateAuthority
+from .pki import CertificateAuthority, TimestampAuthority
 
 pytestmark = pytest.mark.django_db
 
@@ -415,6 +415,21 @@ def test_a_decision_is_sealed_when_the_clerk_asks_and_validates_as_issued(
     assert pdf_to_png(sealed, output_dir, "decision-sealed", dpi=80).exists()
     answer = api(clerk).get(f"/api/v1/decisions/{decision.pk}/").json()["signature"]
     assert answer["status"] == "valid" and answer["source"] == "seal"
+
+
+def test_with_a_timestamping_service_the_seal_is_pades_b_t(seal, trusted, decision, settings):
+    tsa = TimestampAuthority(trusted)  # a TSA whose certificate chains to a trusted root
+    try:
+        settings.DOCUMENTS_TSA_URL = tsa.url
+        row = signatures.decision_seal(decision=decision)
+    finally:
+        tsa.close()
+    assert tsa.requests == 1
+    assert row.timestamped
+    sealed = signatures.signed_pdf_bytes(row)
+    info = signing.check_signed_pdf(sealed, expected_sha256=decision.sha256)
+    assert info.timestamped
+    assert abs((info.signed_at - row.created_at).total_seconds()) < 60
 
 
 def test_a_key_that_says_seal_decisions_seals_each_decision_at_issue(
