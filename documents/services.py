@@ -884,11 +884,18 @@ def _split_pages(pdf: bytes) -> list[bytes]:
 def _render_chunk(
     certificates: Sequence[Certificate], per_recipient: bool
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """One WeasyPrint document (one layout pass) for a chunk of certificates."""
+    """One WeasyPrint document (one layout pass) for a chunk of certificates; with one file
+    per recipient, a certificate sealed with its body's key is its sealed file."""
     pdf = rendering.render_certificates_pdf([(c.content, c.code) for c in certificates])
     files = []
     if per_recipient:
-        files = list(zip([_file_name(c) for c in certificates], _split_pages(pdf), strict=True))
+        from .signatures import sealed_certificate_files
+
+        sealed = sealed_certificate_files([c.pk for c in certificates])
+        files = [
+            (_file_name(c), sealed.get(c.pk, page))
+            for c, page in zip(certificates, _split_pages(pdf), strict=True)
+        ]
     return pdf, files
 
 

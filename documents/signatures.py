@@ -284,6 +284,16 @@ def signed_pdf_bytes(signature: DocumentSignature) -> bytes | None:
     return data
 
 
+def sealed_certificate_files(certificate_ids: Sequence[int]) -> dict[int, bytes]:
+    """The sealed files of those certificates that have one (intact on disk), by id."""
+    files = {}
+    for signature in DocumentSignature.objects.filter(certificate_id__in=certificate_ids):
+        data = signed_pdf_bytes(signature)
+        if data is not None:
+            files[signature.certificate_id] = data
+    return files
+
+
 def _signature_of(document: Decision | Certificate) -> DocumentSignature | None:
     try:
         return document.signature

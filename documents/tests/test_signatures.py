@@ -371,6 +371,31 @@ def test_issued_certificates_are_sealed_with_the_bodys_key(
     assert entry["certificates"][0]["signature"]["source"] == "seal"
 
 
+def test_one_file_per_recipient_holds_the_sealed_certificates(
+    seal, decision, clerk, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    certificates = _issue_certificates(decision, clerk, django_capture_on_commit_callbacks)
+    joined, files = services.certificates_render(certificates, per_recipient=True)
+    assert b"/ByteRange" not in joined  # the file for paper is one unsigned document
+    assert len(files) == 3
+    for (_name, data), certificate in zip(files, certificates, strict=True):
+        assert data == signatures.signed_pdf_bytes(certificate.signature)
+        assert signing.inspect_signed_pdf(data).signer == "Ủy ban nhân dân huyện Hòa An"
+    # And through a print job's ZIP.
+    job = services.PrintJob.objects.create(
+        decision=decision, requested_by=clerk, per_recipient=True
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_fan_out", lambda: False)
+        job = services.print_job_run(job_id=job.pk)
+    assert job.status == "done"
+    with zipfile.ZipFile(job.zip.open("rb")) as archive:
+        members = [archive.read(name) for name in archive.namelist()]
+    assert sorted(members) == sorted(data for _name, data in files)
+
+
 def test_a_reissued_certificate_is_sealed_too_and_a_rerun_seals_nothing_twice(
     seal, decision, clerk, django_capture_on_commit_callbacks
 ):
