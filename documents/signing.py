@@ -206,7 +206,9 @@ def _validate(data: bytes, roots: tuple, at: dt.datetime | None = None):
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        # An uploaded file is anybody's bytes: whatever the parser trips on, it is no PDF.
+        logger.info("Unreadable PDF uploaded: %r", error)
         raise SignatureRejected(Rejection.NOT_PDF) from error
     if not embedded:
         raise SignatureRejected(Rejection.UNSIGNED)
@@ -217,8 +219,9 @@ def _validate(data: bytes, roots: tuple, at: dt.datetime | None = None):
             status = validate_pdf_signature(
                 signature, signer_validation_context=_validation_context(roots)
             )
-        except (PdfReadError, ValueError, KeyError, TypeError) as error:
-            raise SignatureRejected(Rejection.TAMPERED, str(error)[:200]) from error
+        except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+            logger.info("Signature that cannot be validated: %r", error)
+            raise SignatureRejected(Rejection.TAMPERED) from error
         if not (status.intact and status.valid):
             raise SignatureRejected(Rejection.TAMPERED)
         cert = status.signing_cert

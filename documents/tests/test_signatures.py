@@ -198,6 +198,16 @@ def test_a_file_that_is_not_a_pdf_is_refused(trusted, decision, clerk):
     assert_refused(upload(api(clerk), decision, b"hello, not a PDF"), signing.Rejection.NOT_PDF)
 
 
+@pytest.mark.parametrize("cut", [0.5, 0.98])
+def test_a_truncated_signed_pdf_is_refused_not_a_server_error(
+    trusted, chair, decision, issued_pdf, clerk, cut
+):
+    signed = chair.sign(issued_pdf)
+    response = upload(api(clerk), decision, signed[: int(len(signed) * cut)])
+    assert response.status_code == 400, response.content
+    assert not DocumentSignature.objects.exists()
+
+
 def test_a_signature_with_an_expired_certificate_is_refused(trusted, decision, issued_pdf, clerk):
     now = dt.datetime.now(dt.UTC)
     expired = trusted.issue(
