@@ -487,6 +487,21 @@ def test_sealing_without_a_key_or_with_a_missing_password_fails_loudly(
         signatures.decision_seal(decision=decision)
 
 
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"pkcs12": "/a.p12", "pkcs11_module": "/b.so"}, "either pkcs12 or pkcs11_module"),
+        ({"password_env": "X"}, "either pkcs12 or pkcs11_module"),
+        ({"pkcs12": "/a.p12", "pasword_env": "X"}, "unknown keys pasword_env"),
+    ],
+)
+def test_a_wrong_seal_key_configuration_is_named(settings, config, message):
+    settings.DOCUMENTS_SEAL_KEYS = {"ubnd-hoa-an": config}
+    with pytest.raises(ValueError, match=message):
+        signing.seal_key("ubnd-hoa-an")
+    assert signing.seal_key("another-body") is None
+
+
 def test_batch_sealing_of_50_certificates_and_the_time_it_adds(
     seal, issuer, clerk, django_capture_on_commit_callbacks, capsys
 ):
