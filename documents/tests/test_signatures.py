@@ -502,6 +502,28 @@ def test_a_wrong_seal_key_configuration_is_named(settings, config, message):
     assert signing.seal_key("another-body") is None
 
 
+def test_the_system_check_names_missing_roots_keys_and_secrets(settings, tmp_path, monkeypatch):
+    from documents.checks import signature_settings_check
+
+    assert signature_settings_check() == []
+    settings.DOCUMENTS_TRUSTED_CA_FILE = str(tmp_path / "missing.pem")
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    settings.DOCUMENTS_SEAL_KEYS = {
+        "a": {"pkcs12": str(tmp_path / "missing.p12"), "password_env": "DVK_UNSET_SECRET"},
+        "b": {"pkcs12": "/x.p12", "pkcs11_module": "/y.so"},
+    }
+    monkeypatch.delenv("DVK_UNSET_SECRET", raising=False)
+    assert sorted(p.id for p in signature_settings_check()) == [
+        "documents.E001",
+        "documents.E003",
+        "documents.E004",
+        "documents.W001",
+    ]
+    settings.DOCUMENTS_TRUSTED_CA_FILE = str(tmp_path / "junk.pem")
+    settings.DOCUMENTS_SEAL_KEYS = {}
+    assert [p.id for p in signature_settings_check()] == ["documents.E002"]
+
+
 def test_batch_sealing_of_50_certificates_and_the_time_it_adds(
     seal, issuer, clerk, django_capture_on_commit_callbacks, capsys
 ):
