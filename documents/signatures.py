@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,6 +283,17 @@ def signed_pdf_bytes(signature: DocumentSignature) -> bytes | None:
         logger.error("Signed PDF %s does not match its SHA-256", signature.pdf.name)
         return None
     return data
+
+
+def certificates_unsealed(*, issuer_code: str) -> QuerySet[Certificate]:
+    """Ids of a body's valid certificates without a seal, in register order."""
+    return (
+        Certificate.objects.filter(
+            issuer__code=issuer_code, status=CertificateStatus.VALID, signature__isnull=True
+        )
+        .order_by("year", "register_sequence")
+        .values_list("id", flat=True)
+    )
 
 
 def sealed_certificate_files(certificate_ids: Sequence[int]) -> dict[int, bytes]:

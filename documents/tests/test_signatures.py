@@ -427,6 +427,27 @@ def test_a_body_without_a_key_seals_nothing(
     assert b"/ByteRange" not in response.content
 
 
+def test_the_command_seals_what_was_issued_before_the_key(
+    seal, decision, clerk, settings, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    keys = settings.DOCUMENTS_SEAL_KEYS
+    settings.DOCUMENTS_SEAL_KEYS = {}
+    certificates = _issue_certificates(decision, clerk, django_capture_on_commit_callbacks)
+    assert not DocumentSignature.objects.exists()
+    settings.DOCUMENTS_SEAL_KEYS = keys
+    out = io.StringIO()
+    call_command("seal_certificates", "--issuer", decision.issuer.code, "--dry-run", stdout=out)
+    assert "3 certificate(s)" in out.getvalue()
+    assert not DocumentSignature.objects.exists()
+    call_command("seal_certificates", "--issuer", decision.issuer.code, stdout=io.StringIO())
+    assert DocumentSignature.objects.filter(certificate__in=certificates).count() == 3
+    out = io.StringIO()
+    call_command("seal_certificates", "--issuer", decision.issuer.code, "--dry-run", stdout=out)
+    assert "0 certificate(s)" in out.getvalue()
+
+
 def test_a_decision_is_sealed_when_the_clerk_asks_and_validates_as_issued(
     seal, decision, clerk, client, output_dir
 ):
