@@ -138,13 +138,15 @@ def trusted_roots() -> tuple:
     return _load_roots_cached(path, mtime)
 
 
-def _validation_context(roots: tuple):
+def _validation_context(roots: tuple, moment: dt.datetime | None = None):
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
         trust_roots=list(roots),
-        allow_fetching=settings.DOCUMENTS_SIGNATURE_FETCH_REVOCATION,
+        # Fetching answers only about now; a past moment is judged on what the file holds.
+        allow_fetching=settings.DOCUMENTS_SIGNATURE_FETCH_REVOCATION and moment is None,
         revocation_mode="soft-fail",
+        moment=moment,
     )
 
 
@@ -217,8 +219,28 @@ def _validate(data: bytes, roots: tuple, at: dt.datetime | None = None):
     for position, signature in enumerate(embedded):
         try:
             status = validate_pdf_signature(
-                signature, signer_validation_context=_validation_context(roots)
+                signature,
+                signer_validation_context=_validation_context(roots, at),
+                ts_validation_context=_validation_context(roots, at),
             )
+            judged_at = now
+            stamp = status.timestamp_validity
+            if (
+                status.intact
+                and status.valid
+                and not status.trusted
+                and stamp is not None
+                and stamp.trusted
+                and stamp.timestamp <= now
+            ):
+                # PAdES B-T: a trusted timestamp proves the signature existed then; the
+                # signer's certificate is judged at that moment (it may have expired since).
+                judged_at = stamp.timestamp
+                status = validate_pdf_signature(
+                    signature,
+                    signer_validation_context=_validation_context(roots, judged_at),
+                    ts_validation_context=_validation_context(roots, at),
+                )
         except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
             logger.info("Signature that cannot be validated: %r", error)
             raise SignatureRejected(Rejection.TAMPERED) from error
@@ -226,7 +248,7 @@ def _validate(data: bytes, roots: tuple, at: dt.datetime | None = None):
             raise SignatureRejected(Rejection.TAMPERED)
         cert = status.signing_cert
         validity = cert["tbs_certificate"]["validity"]
-        if not (validity["not_before"].native <= now <= validity["not_after"].native):
+        if not (validity["not_before"].native <= judged_at <= validity["not_after"].native):
             raise SignatureRejected(Rejection.EXPIRED, _name_of(cert.subject))
         if not status.trusted:
             raise SignatureRejected(Rejection.UNTRUSTED, _name_of(cert.issuer))
@@ -245,27 +267,34 @@ def _validate(data: bytes, roots: tuple, at: dt.datetime | None = None):
     return embedded, statuses
 
 
-def check_signed_pdf(data: bytes, *, expected_sha256: str) -> SignatureInfo:
-    """Accept a PDF signed with a signer's own token, or raise ``SignatureRejected``."""
-    embedded, statuses = _validate(data, trusted_roots())
+def check_signed_pdf(
+    data: bytes, *, expected_sha256: str, at: dt.datetime | None = None
+) -> SignatureInfo:
+    """Accept a PDF signed with a signer's own token, or raise ``SignatureRejected``.
+    ``at``: judge it as of another moment than now (tests, audits)."""
+    embedded, statuses = _validate(data, trusted_roots(), at)
     first_contents_start = embedded[0].byte_range[1]
     if not _first_revision_matches(data, first_contents_start, expected_sha256):
         raise SignatureRejected(Rejection.OTHER_DOCUMENT)
     return _info(embedded, statuses)
 
 
-def inspect_signed_pdf(data: bytes) -> SignatureInfo:
+def inspect_signed_pdf(data: bytes, *, at: dt.datetime | None = None) -> SignatureInfo:
     """Validate a signed PDF (intact, whole, trusted, in validity) whatever its content."""
-    return _info(*_validate(data, trusted_roots()))
+    return _info(*_validate(data, trusted_roots(), at))
 
 
-def describe_signed_pdf(data: bytes, *, expected_sha256: str = "") -> SignatureCheck:
-    """Does a stored signed PDF still validate now (certificates expire, roots change)?"""
+def describe_signed_pdf(
+    data: bytes, *, expected_sha256: str = "", at: dt.datetime | None = None
+) -> SignatureCheck:
+    """Does a stored signed PDF still validate now (certificates expire, roots change)?
+    A timestamped one (B-T) is judged at its timestamp's time, so it outlives its signer's
+    certificate; an untimestamped one (B-B) stops validating when that certificate expires."""
     try:
         if expected_sha256:
-            info = check_signed_pdf(data, expected_sha256=expected_sha256)
+            info = check_signed_pdf(data, expected_sha256=expected_sha256, at=at)
         else:
-            info = inspect_signed_pdf(data)
+            info = inspect_signed_pdf(data, at=at)
     except SignatureRejected as rejected:
         return SignatureCheck(
             valid=False, info=_read_info(data), reason=rejected.code, message=rejected.message

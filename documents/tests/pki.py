@@ -170,7 +170,12 @@ class TimestampAuthority:
         from asn1crypto import x509 as asn1_x509
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-        identity = ca.issue("DVK Test TSA", time_stamping=True, rsa_key=True)  # RSA-only stamper
+        identity = ca.issue(
+            "DVK Test TSA",
+            time_stamping=True,
+            rsa_key=True,  # pyHanko's test stamper signs with RSA only
+            not_after=dt.datetime.now(dt.UTC) + dt.timedelta(days=3650),  # TSAs live long
+        )  # RSA-only stamper
         stamper = DummyTimeStamper(
             tsa_cert=asn1_x509.Certificate.load(
                 identity.cert.public_bytes(serialization.Encoding.DER)

@@ -486,6 +486,17 @@ def test_with_a_timestamping_service_the_seal_is_pades_b_t(seal, trusted, decisi
     info = signing.check_signed_pdf(sealed, expected_sha256=decision.sha256)
     assert info.timestamped
     assert abs((info.signed_at - row.created_at).total_seconds()) < 60
+    # Two years on, the seal's certificate (one year) has expired: the timestamp proves the
+    # seal was made while it was valid, so a B-T seal still validates, a B-B one does not.
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=730)
+    assert signing.describe_signed_pdf(sealed, expected_sha256=decision.sha256, at=later).valid
+    settings.DOCUMENTS_TSA_URL = ""
+    other = issue_commendation(decision.issuer, decision.issued_by, count=1)
+    plain = signatures.signed_pdf_bytes(signatures.decision_seal(decision=other))
+    assert signing.describe_signed_pdf(plain, expected_sha256=other.sha256).valid
+    check = signing.describe_signed_pdf(plain, expected_sha256=other.sha256, at=later)
+    assert not check.valid
+    assert check.reason == signing.Rejection.EXPIRED
 
 
 def test_a_key_that_says_seal_decisions_seals_each_decision_at_issue(
