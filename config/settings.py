@@ -5,6 +5,7 @@ no server (kombu's ``filesystem://`` transport). With ``DATABASE_URL`` / ``REDIS
 PostgreSQL and Redis.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_celery_beat",
+    # Locks an account and a source address out after repeated failed logins (issue 9).
+    "axes",
     "viewflow",
     # viewflow's Process and Task models live in this app (label "viewflow").
     "viewflow.workflow",
@@ -63,6 +66,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with its lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,17 +126,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# --- Login lock-out (django-axes) -----------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed logins (web, admin and API token alike) the account, and
+# separately the source address, are refused for AXES_COOLOFF_TIME; the right password does
+# not open them before. `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`
+# unlock at once. Attempts are kept in the database (axes' tables).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# 429 with Retry-After: JSON for the API, the lock-out page for the web.
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+# Behind a reverse proxy (HTTPS=true) the client's address is the proxy's first hop.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+
 # --- Redis, cache, Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        # The API's throttle counters (workflows/api/throttling.py), shared by every web
+        # process.
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+        },
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+        },
+    }
     # A broker that needs no server: processes exchange messages through a folder.
     _broker_dir = VAR_DIR / "broker"
     (_broker_dir / "out").mkdir(parents=True, exist_ok=True)
@@ -226,14 +268,28 @@ LOGIN_REDIRECT_URL = "/tasks/"
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Per user (a token or a session) and per address for anonymous callers; over the rate
+    # the API answers 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "workflows.api.throttling.AnonThrottle",
+        "workflows.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+    },
 }
+# An API token (POST /api/v1/auth/token/) works this many hours after it was issued; a new
+# request after that issues a new one. POST /api/v1/auth/logout/, the admin's "revoke API
+# tokens" action and `manage.py revoke_tokens` end one before.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=24 * 7)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dân vận khéo API",
     "DESCRIPTION": "API của hệ thống quản lý phong trào thi đua “Dân vận khéo”.",

@@ -29,6 +29,7 @@ from .models import (
 )
 from .selectors import scope_filter, scope_paths
 from .services import board_members_changed, units_rebuild_paths
+from .tokens import tokens_revoke
 
 admin.site.site_header = _("Administration of the “Dân vận khéo” emulation movement")
 admin.site.site_title = _("“Dân vận khéo” administration")
@@ -189,6 +190,13 @@ class UserAdmin(BoardMembersFollowMixin, ScopedAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "unit", "email", "is_staff", "is_active"]
     list_select_related = ["unit"]
     search_fields = ["username", "full_name", "email"]
+
+    actions = ["revoke_api_tokens"]
+
+    @admin.action(description=_("Revoke the API tokens of the selected users"))
+    def revoke_api_tokens(self, request, queryset):
+        count = tokens_revoke(users=queryset)
+        self.message_user(request, _("%(count)d API tokens revoked.") % {"count": count})
 
     def get_readonly_fields(self, request, obj=None):
         # Only the operator makes staff, superusers or grants permissions.

@@ -57,6 +57,7 @@ class ErrorSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="After this the token answers 401.")
 
 
 # --- input --------------------------------------------------------------------------------------
