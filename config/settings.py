@@ -9,7 +9,11 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,14 +23,41 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("DVK_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-default-change-me")
 DEBUG = env.bool("DEBUG", default=False)
+# The production switch (behind a TLS-terminating proxy): HSTS, the redirect to https,
+# secure cookies and the proxy's X-Forwarded-Proto header. README, "Security".
+HTTPS = env.bool("HTTPS", default=False)
+
+# Keys that sign sessions, CSRF tokens and password-reset links. Unset on the embedded
+# default (a laptop, `./dvk run`): a random key made once and kept in var/secret_key, never a
+# key known from the source. Set in production (every web process must share it); with
+# DEBUG off a short or known key refuses to start (config/secret_key.py).
+SECRET_KEY = secret_key.resolve(
+    env.str("SECRET_KEY", default=""), var_dir=VAR_DIR, debug=DEBUG, https=HTTPS
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# The proxy (nginx, a load balancer) says the original request was https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# One year of HSTS once HTTPS is on (check --deploy's W004, W005, W021).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 
 # Absolute base of links in emails and QR codes (the public verification page). Kept in each
 # certificate's snapshot with its QR code; a new value re-encodes the code when printed.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+if HTTPS and not PUBLIC_BASE_URL.startswith("https://"):
+    # Production prints this address into QR codes: the default would send them nowhere.
+    raise ImproperlyConfigured("HTTPS=true needs PUBLIC_BASE_URL=https://<the public host>.")
 
 # The name of the movement this deployment serves (GLOSSARY: one deployment, one movement).
 MOVEMENT_NAME = env.str("MOVEMENT_NAME", default="Dân vận khéo")
@@ -43,6 +74,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files served from here (offices run closed networks; no CDN, and the CSP
+    # allows only this site's scripts).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     # Locks an account and a source address out after repeated failed logins (issue 9).
     "axes",
@@ -57,6 +91,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header; inline scripts and styles carry
+    # {{ request.csp_nonce }}.
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files from gunicorn, with DEBUG off too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -296,6 +333,26 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # /api/schema/ itself is not an operation of the API.
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Content Security Policy (django-csp) -------------------------------------------------------
+# Only this site's scripts, styles, images and fonts; inline <script> and <style> carry the
+# request's nonce (tests/test_production_settings.py refuses a template without it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 LOGGING = {
