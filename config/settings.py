@@ -361,3 +361,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Imports (core/importing/) --------------------------------------------------------------
+# What one import reads at most, checked before it is read (core/importing/limits.py); the
+# defaults hold the national files (100,000 units, 500,000 initiatives) with room to spare.
+# Bytes of the file itself.
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=256 * 1024 * 1024)
+# Bytes of XML an XLSX unpacks to (its sheet and shared strings): a decompression bomb stops
+# here.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * 1024 * 1024 * 1024)
+# Rows (lines), the header included.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+# Cells in one row (the widest import has 12 columns).
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+# Cells in the whole sheet.
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=20_000_000)
+# Characters in one cell (Excel's own limit).
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)
+# Errors printed: the first ones in file order, then how many more.
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=200)

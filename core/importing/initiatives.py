@@ -30,6 +30,7 @@ from .base import (
     repeated_code,
     stored_records,
 )
+from .limits import Limits
 from .resolvers import FieldResolver, PhaseResolver, unit_ids
 from .vocabularies import IMPORT_STATUSES, INITIATIVE_KINDS
 
@@ -95,8 +96,8 @@ class InitiativeImporter(Importer):
     )
     BATCH = 5_000
 
-    def __init__(self, *, source_name: str) -> None:
-        super().__init__(source_name=source_name)
+    def __init__(self, *, source_name: str, limits: Limits | None = None) -> None:
+        super().__init__(source_name=source_name, limits=limits)
         self.phases = PhaseResolver()
         self.fields = FieldResolver()
 
