@@ -332,17 +332,22 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def run_import(importer_class: type[Importer], path: Path, *, dry_run: bool) -> ImportResult:
-    """Check the whole file, then (unless it is a dry run) write it in one transaction."""
+def run_import(
+    importer_class: type[Importer], path: Path, *, dry_run: bool, **options: Any
+) -> ImportResult:
+    """Check the whole file, then (unless it is a dry run) write it in one transaction.
+    ``options`` go to the importer (``update_passwords`` for members)."""
     with _without_cyclic_gc():
-        return _run_import(importer_class, path, dry_run=dry_run)
+        return _run_import(importer_class, path, dry_run=dry_run, **options)
 
 
-def _run_import(importer_class: type[Importer], path: Path, *, dry_run: bool) -> ImportResult:
+def _run_import(
+    importer_class: type[Importer], path: Path, *, dry_run: bool, **options: Any
+) -> ImportResult:
     try:
         limits = Limits.from_settings()
         sheet = read_sheet(path, limits)
-        importer = importer_class(source_name=path.name, limits=limits)
+        importer = importer_class(source_name=path.name, limits=limits, **options)
         mapped = importer.read_header(sheet.header_line, sheet.header)
         if importer.error_count:  # rows cannot be read against a broken header
             return ImportResult(errors=importer.error_lines(), error_count=importer.error_count)
@@ -399,9 +404,18 @@ class ImportCommand(BaseCommand):
         }
         return parser
 
+    def importer_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Options of the command handed to the importer (a subclass adds its own)."""
+        return {}
+
     def handle(self, *args, file: str, dry_run: bool, **options) -> None:
         with translation.override(settings.LANGUAGE_CODE):
-            result = run_import(self.importer_class, Path(file), dry_run=dry_run)
+            result = run_import(
+                self.importer_class,
+                Path(file),
+                dry_run=dry_run,
+                **self.importer_options(options),
+            )
             if result.errors:
                 for line in result.errors:
                     self.stderr.write(line)
