@@ -61,6 +61,10 @@ if HTTPS and not PUBLIC_BASE_URL.startswith("https://"):
 
 # The name of the movement this deployment serves (GLOSSARY: one deployment, one movement).
 MOVEMENT_NAME = env.str("MOVEMENT_NAME", default="Dân vận khéo")
+# The earliest registration date accepted (core/rules.py): the movement was launched in 2009.
+MOVEMENT_RECORDS_BEGIN = dt.date.fromisoformat(
+    env.str("MOVEMENT_RECORDS_BEGIN", default="2009-01-01")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import CleanTextModelForm
 from .models import (
     BoardMember,
     Commendation,
@@ -67,7 +68,9 @@ def scoped(queryset, request):
 class ScopedAdminMixin:
     """Staff status opens the admin, not the country: every changelist, change page and
     foreign-key choice of a non-superuser is cut to their subtree; an id outside it answers
-    like an unknown one."""
+    like an unknown one. Its forms refuse control characters like every other form."""
+
+    form = CleanTextModelForm
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request)
@@ -94,7 +97,7 @@ class LargeTableAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 # --- Units ----------------------------------------------------------------------------------
-class UnitAdminForm(forms.ModelForm):
+class UnitAdminForm(CleanTextModelForm):
     class Meta:
         model = Unit
         fields = ["code", "name", "kind", "parent", "successor", "valid_from", "valid_to"]

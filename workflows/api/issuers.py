@@ -16,11 +16,11 @@ from core import selectors as core_selectors
 from core.models import IssuerKind, IssuingBody, Unit
 from workflows import selectors
 
-from .serializers import choice_text
+from .serializers import InputSerializer, choice_text
 from .views import ERRORS, ApiMixin, parse
 
 
-class IssuingBodyFilterSerializer(serializers.Serializer):
+class IssuingBodyFilterSerializer(InputSerializer):
     unit = serializers.CharField(
         required=False, help_text=gettext_lazy("A unit's code: that unit and every unit below it.")
     )

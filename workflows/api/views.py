@@ -54,6 +54,9 @@ class ApiView(ApiMixin, APIView):
 
 
 def parse(serializer_class, data) -> dict:
+    # Every input goes through the project's input base (control characters refused).
+    if not issubclass(serializer_class, s.InputSerializer):
+        raise TypeError(f"{serializer_class.__name__} must derive from InputSerializer")
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
