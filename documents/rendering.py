@@ -38,6 +38,8 @@ STYLE_DIR = Path(__file__).resolve().parent / "pdf_styles"
 _render_lock = threading.RLock()
 
 _YEAR_RANGE = re.compile(r"\b(\d{4})\s*[-–]\s*(\d{4})\b")
+# Two words joined by a spaced dash ("kinh tế - xã hội", "2016 - 2020").
+_DASHED = re.compile(r"(?<![^\s>])([^\s<>]+) ([-–]) ([^\s<>]+)(?![^\s<])")
 
 
 def vn_date(day: dt.date) -> str:
@@ -52,13 +54,14 @@ def place_date_line(place: str, day: dt.date) -> str:
 
 
 def keep_ranges(text: str) -> SafeString:
-    """Escape ``text`` and keep year ranges ("2016 - 2020") on one line.
+    """Escape ``text`` and keep year ranges ("2016 - 2020") and dashed pairs of words
+    ("kinh tế - xã hội") on one line.
 
     Unicode line breaking allows a break after the hyphen even between non-breaking
     spaces, and text extraction then loses the hyphen; ``white-space: nowrap`` holds.
     """
-    escaped = str(conditional_escape(text))
-    return mark_safe(_YEAR_RANGE.sub(r'<span class="nw">\1 - \2</span>', escaped))
+    escaped = _YEAR_RANGE.sub(r"\1 - \2", str(conditional_escape(text)))
+    return mark_safe(_DASHED.sub(r'<span class="nw">\1 \2 \3</span>', escaped))
 
 
 def font_dir() -> Path:

@@ -8,7 +8,16 @@ from django.db.models import QuerySet
 
 from core.models import IssuingBody, Role, UnitRole, User
 
-from .models import Certificate, CertificateStatus, Decision, DecisionStatus, PrintJob
+from . import legal
+from .models import (
+    Certificate,
+    CertificateStatus,
+    Decision,
+    DecisionKind,
+    DecisionStatus,
+    LegalBasis,
+    PrintJob,
+)
 
 # Codes are secrets.token_urlsafe output: URL-safe base64, 22 characters for 16 bytes.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -60,3 +69,18 @@ def certificates_to_print(decision: Decision) -> QuerySet[Certificate]:
 
 def print_jobs_for_decision(decision: Decision, limit: int = 10) -> QuerySet[PrintJob]:
     return PrintJob.objects.filter(decision=decision).order_by("-created_at", "-id")[:limit]
+
+
+def legal_bases_for(*, issuer: IssuingBody, kind: str) -> list[str]:
+    """The body's legal bases for a decision kind, in order; its defaults when it has
+    none stored (a body made before they existed, or in the admin)."""
+    texts = list(
+        LegalBasis.objects.filter(issuer=issuer, kind=kind)
+        .order_by("position")
+        .values_list("text", flat=True)
+    )
+    return texts or legal.legal_bases_defaults(issuer, kind)
+
+
+def legal_bases_by_kind(*, issuer: IssuingBody) -> dict[str, list[str]]:
+    return {kind: legal_bases_for(issuer=issuer, kind=kind) for kind in DecisionKind.values}
