@@ -52,6 +52,7 @@ from .models import (
     Certificate,
     CertificateAction,
     CertificateEvent,
+    CertificateLayout,
     CertificateStatus,
     Decision,
     DecisionEntry,
@@ -60,6 +61,7 @@ from .models import (
     DocumentCounter,
     DocumentSeries,
     LegalBasis,
+    PageSize,
     PrintChunk,
     PrintJob,
     PrintJobStatus,
@@ -960,20 +962,115 @@ def certificate_file_name(certificate: Certificate) -> str:
     )
 
 
-def certificate_pdf_bytes(*, certificate: Certificate) -> bytes:
+def certificate_pdf_bytes(*, certificate: Certificate, on_blank: bool = False) -> bytes:
     """One valid certificate's page, rendered from its snapshot (certificates are rendered
     when printed, never stored one by one). A revoked or replaced one is not printed."""
     if certificate.status != CertificateStatus.VALID:
         raise WrongState(_("Only a valid certificate can be printed."))
-    return rendering.render_certificates_pdf([(certificate.content, certificate.code)])
+    certificates_refresh_qr([certificate])
+    layouts = selectors.certificate_layouts(issuer_id=certificate.issuer_id, on_blank=on_blank)
+    return rendering.render_certificates_pdf([(certificate.content, certificate.code)], layouts)
+
+
+def certificates_refresh_qr(certificates: Sequence[Certificate]) -> int:
+    """Encode again the QR code kept in the snapshots whose verification URL is not the
+    current one (``PUBLIC_BASE_URL`` changed since they were issued), so a reprint
+    carries the address that answers now; the code, and so the path, stays the same.
+    Returns how many changed."""
+    changed = []
+    for certificate in certificates:
+        url = rendering.verify_url(certificate.code)
+        if certificate.content.get("qr_url") != url:
+            certificate.content = certificate.content | rendering.certificate_qr(certificate.code)
+            changed.append(certificate)
+    if changed:
+        Certificate.objects.bulk_update(changed, ["content"])
+    return len(changed)
+
+
+def _layout_number(value, name: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            _("%(field)s must be a number of millimetres.") % {"field": name}
+        ) from None
+    if not low <= number <= high:
+        raise InvalidInput(
+            _("%(field)s must be between %(low)s and %(high)s.")
+            % {"field": name, "low": low, "high": high}
+        )
+    return number
+
+
+@transaction.atomic
+def certificate_layout_save(
+    *,
+    issuer: IssuingBody,
+    award: str,
+    actor: User | None,
+    page_size: str = "A4",
+    blank_has_title: bool = True,
+    offset_x_mm: float = 0,
+    offset_y_mm: float = 0,
+    fields: dict | None = None,
+) -> CertificateLayout:
+    """Set how one award's certificates of a body print: the page size, and where each
+    variable text goes on its blanks (mm from the blank's top-left corner)."""
+    if actor is not None:
+        _check_actor(actor, issuer)
+    if award not in CERTIFICATE_AWARDS:
+        raise InvalidInput(_("Unknown award: %(award)s") % {"award": award})
+    if page_size not in PageSize.values:
+        raise InvalidInput(_("Unknown page size: %(size)s") % {"size": page_size})
+    width, height = rendering.PAGE_MM[page_size]
+    clean: dict[str, dict] = {}
+    for name, box in (fields or {}).items():
+        if name not in rendering.BLANK_FIELDS_A4:
+            raise InvalidInput(_("Unknown field: %(field)s") % {"field": name})
+        clean[name] = {}
+        for key, value in box.items():
+            if key not in ("x", "y", "width", "size"):
+                raise InvalidInput(_("Unknown field: %(field)s") % {"field": f"{name}.{key}"})
+            high = {"x": width, "y": height, "width": width, "size": 96}[key]
+            clean[name][key] = _layout_number(value, f"{name}.{key}", 0, high)
+    layout, _created = CertificateLayout.objects.update_or_create(
+        issuer=issuer,
+        award=award,
+        defaults={
+            "page_size": page_size,
+            "blank_has_title": blank_has_title,
+            "offset_x_mm": _layout_number(offset_x_mm, "offset_x_mm", -50, 50),
+            "offset_y_mm": _layout_number(offset_y_mm, "offset_y_mm", -50, 50),
+            "fields": clean,
+        },
+    )
+    return layout
+
+
+def calibration_pdf_bytes(*, layout: CertificateLayout) -> bytes:
+    """The calibration page of a body's layout for one award (saved or not)."""
+    spec = rendering.Layout(
+        page_size=layout.page_size,
+        on_blank=True,
+        blank_has_title=layout.blank_has_title,
+        offset_x=float(layout.offset_x_mm),
+        offset_y=float(layout.offset_y_mm),
+        fields=layout.fields or {},
+    )
+    label = CERTIFICATE_AWARDS.get(layout.award, ("", "", layout.award))[2]
+    return rendering.render_calibration_pdf(spec, title=f"{label} – {layout.issuer.name}")
 
 
 # --- Printing -----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def print_job_start(*, decision: Decision, actor: User, per_recipient: bool = False) -> PrintJob:
-    """Queue the printing of a decision's valid certificates; the task runs after commit."""
+def print_job_start(
+    *, decision: Decision, actor: User, per_recipient: bool = False, on_blank: bool = False
+) -> PrintJob:
+    """Queue the printing of a decision's valid certificates, complete or (``on_blank``)
+    only their variable text for the body's pre-printed blanks; the task runs after commit."""
     _check_actor(actor, decision.issuer)
     if not decision.is_issued:
         raise WrongState(_("The decision has not been issued."))
@@ -981,7 +1078,11 @@ def print_job_start(*, decision: Decision, actor: User, per_recipient: bool = Fa
     if total == 0:
         raise WrongState(_("The decision has no valid certificates to print."))
     job = PrintJob.objects.create(
-        decision=decision, requested_by=actor, per_recipient=per_recipient, total=total
+        decision=decision,
+        requested_by=actor,
+        per_recipient=per_recipient,
+        on_blank=on_blank,
+        total=total,
     )
 
     from .tasks import print_certificates
@@ -1012,10 +1113,15 @@ def _split_pages(pdf: bytes) -> list[bytes]:
 
 
 def _render_chunk(
-    certificates: Sequence[Certificate], per_recipient: bool
+    certificates: Sequence[Certificate],
+    per_recipient: bool,
+    layouts: dict[str, rendering.Layout] | None = None,
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
     """One WeasyPrint document (one layout pass) for a chunk of certificates."""
-    pdf = rendering.render_certificates_pdf([(c.content, c.code) for c in certificates])
+    certificates_refresh_qr(certificates)
+    pdf = rendering.render_certificates_pdf(
+        [(c.content, c.code) for c in certificates], layouts or None
+    )
     files = []
     if per_recipient:
         files = list(zip([_file_name(c) for c in certificates], _split_pages(pdf), strict=True))
@@ -1027,16 +1133,20 @@ def certificates_render(
     *,
     per_recipient: bool = False,
     chunk_size: int | None = None,
+    on_blank: bool = False,
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
     """One PDF of all the certificates, and one file per certificate when asked (in-process,
     for the command line; print jobs spread the chunks over the Celery workers)."""
     if not certificates:
         raise WrongState(_("The decision has no valid certificates to print."))
     chunk_size = chunk_size or PRINT_CHUNK_SIZE
+    layouts = selectors.certificate_layouts(issuer_id=certificates[0].issuer_id, on_blank=on_blank)
     parts = []
     files: list[tuple[str, bytes]] = []
     for start in range(0, len(certificates), chunk_size):
-        pdf, chunk_files = _render_chunk(certificates[start : start + chunk_size], per_recipient)
+        pdf, chunk_files = _render_chunk(
+            certificates[start : start + chunk_size], per_recipient, layouts
+        )
         parts.append(pdf)
         files += chunk_files
     return (parts[0] if len(parts) == 1 else _join_pdfs(parts)), files
@@ -1155,7 +1265,9 @@ def print_chunk_run(*, job_id: int, index: int) -> None:
             chunk.certificate_ids
         )
         certificates = [by_id[pk] for pk in chunk.certificate_ids if pk in by_id]
-        pdf, files = _render_chunk(certificates, job.per_recipient)
+        issuer_id = Decision.objects.values_list("issuer_id", flat=True).get(pk=job.decision_id)
+        layouts = selectors.certificate_layouts(issuer_id=issuer_id, on_blank=job.on_blank)
+        pdf, files = _render_chunk(certificates, job.per_recipient, layouts)
         parts = [("pdf", f"part-{index:04d}.pdf", pdf)]
         if job.per_recipient:
             parts.append(("zip", f"part-{index:04d}.zip", _zip(files)))
