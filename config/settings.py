@@ -25,6 +25,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Absolute base of links in emails and QR codes (the public verification page). Kept in each
 # certificate's snapshot with its QR code; a new value re-encodes the code when printed.
+# Required with DEBUG off: the web, the worker and `check --deploy` refuse to start while it
+# is unset or a loopback address (config/checks.py); the default only serves DEBUG runs.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # The name of the movement this deployment serves (GLOSSARY: one deployment, one movement).
