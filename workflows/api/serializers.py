@@ -303,6 +303,22 @@ class DecisionCreateSerializer(serializers.Serializer):
     issued_on = serializers.DateField(required=False, input_formats=DATE_FORMATS)
     citation = serializers.CharField(required=False, allow_blank=True)
     title = serializers.CharField(required=False, allow_blank=True)
+    legal_bases = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy(
+            "The “Căn cứ …” lines of this decision; default: the issuing body's."
+        ),
+    )
+    proposal = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=gettext_lazy(
+            "Who proposed it (“Theo đề nghị của …”); default: the proposing board."
+        ),
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs["kind"] == DecisionKind.RECOGNITION:

@@ -295,7 +295,38 @@ class CycleCloseForm(forms.Form):
     )
 
 
-class RecognitionDecisionForm(StepForm):
+class DecisionTextMixin(forms.Form):
+    """The legal bases and the proposer of a decision, adjustable before it is issued;
+    prefilled with the issuing body's bases and the proposing board."""
+
+    legal_bases = forms.CharField(
+        label=_("Legal bases"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("One “Căn cứ …” per line; “;” and the final “.” are added."),
+    )
+    proposal = forms.CharField(
+        label=_("Proposed by (Theo đề nghị của …)"), required=False, max_length=500
+    )
+
+    def prefill(self, issuer, kind: str, proposal: str) -> None:
+        from documents import selectors as documents_selectors
+
+        if issuer is not None:
+            self.fields["legal_bases"].initial = "\n".join(
+                documents_selectors.legal_bases_for(issuer=issuer, kind=kind)
+            )
+        self.fields["proposal"].initial = proposal
+
+    def decision_text(self) -> dict:
+        """The ``legal_bases`` and ``proposal`` to pass to the service."""
+        lines = [
+            line.strip() for line in self.cleaned_data["legal_bases"].splitlines() if line.strip()
+        ]
+        return {"legal_bases": lines or None, "proposal": self.cleaned_data["proposal"].strip()}
+
+
+class RecognitionDecisionForm(DecisionTextMixin, StepForm):
     issued_on = forms.DateField(
         label=_("Issue date"),
         required=False,
@@ -305,6 +336,17 @@ class RecognitionDecisionForm(StepForm):
     @property
     def cycle(self):
         return self.process.cycle
+
+    @classmethod
+    def for_process(cls, process, data=None) -> StepForm:
+        form = cls(data, process=process)
+        board = form.cycle.board
+        form.prefill(
+            services.recognition_issuer(unit=board.unit),
+            "recognition",
+            services.recognition_proposal(board),
+        )
+        return form
 
     def context(self):
         chosen = (
@@ -326,11 +368,14 @@ class RecognitionDecisionForm(StepForm):
     def perform(self, actor):
         issued_on = self.cleaned_data["issued_on"]
         return services.recognition_decision_issue(
-            actor=actor, cycle=self.cycle, **({"issued_on": issued_on} if issued_on else {})
+            actor=actor,
+            cycle=self.cycle,
+            **({"issued_on": issued_on} if issued_on else {}),
+            **self.decision_text(),
         )
 
 
-class CommendForm(StepForm):
+class CommendForm(DecisionTextMixin, StepForm):
     """Approve all or some of a nomination's recipients, with one award."""
 
     items = forms.MultipleChoiceField(
@@ -358,6 +403,9 @@ class CommendForm(StepForm):
         items = list(nomination.items.select_related("initiative", "unit").order_by("pk"))
         form = cls(data, process=process, items=items)
         form.nomination = nomination
+        form.prefill(
+            nomination.awarding_body, "commendation", services.nomination_proposal(nomination)
+        )
         return form
 
     def __init__(self, *args, items, **kwargs):
@@ -387,6 +435,7 @@ class CommendForm(StepForm):
             approved_item_ids=self.approved_item_ids(),
             issued_on=data["issued_on"],
             citation=data["citation"],
+            **self.decision_text(),
         )
 
 
