@@ -232,14 +232,6 @@ def test_a_decision_adjusts_its_bases_before_issuing_without_touching_the_body(i
     )
 
 
-def test_proposal_comes_from_the_nomination_and_the_board(db):
-    from workflows import services as workflow_services
-
-    assert workflow_services.recognition_proposal(
-        type("Board", (), {"name": "Ban Chỉ đạo phong trào “Dân vận khéo” xã Bình Long"})()
-    ) == ("Thường trực Ban Chỉ đạo phong trào “Dân vận khéo” xã Bình Long")
-
-
 def test_bang_khen_files_are_named_bang_khen(issuer, clerk, tmp_path):
     import io
 
