@@ -37,26 +37,36 @@ def lines(pdf: bytes, page: int = 0) -> list[Line]:
     found = []
     for _key, row in sorted(rows.items()):
         row.sort(key=lambda c: c["x0"])
-        text, last = "", None
+        # Text on one baseline but far apart (the two header columns) is two lines.
+        segments: list[list[dict]] = [[]]
         for char in row:
-            if last is not None and char["x0"] - last["x1"] > char["size"] * 0.15:
-                text += " "
-            text += char["text"]
-            last = char
-        letters = [c for c in row if c["text"].strip()]
-        found.append(
-            Line(
-                text=re.sub(r"\s+", " ", text).strip(),
-                top=min(c["top"] for c in row),
-                bottom=max(c["bottom"] for c in row),
-                x0=min(c["x0"] for c in row),
-                x1=max(c["x1"] for c in row),
-                sizes={round(c["size"], 1) for c in letters},
-                bold=bool(letters) and all("Bold" in c["fontname"] for c in letters),
-                any_bold=any("Bold" in c["fontname"] for c in letters),
-            )
-        )
+            if segments[-1] and char["x0"] - segments[-1][-1]["x1"] > 20:
+                segments.append([])
+            segments[-1].append(char)
+        for segment in segments:
+            found.append(_line(segment))
+    found.sort(key=lambda line: (round(line.bottom), line.x0))
     return found
+
+
+def _line(row: list[dict]) -> Line:
+    text, last = "", None
+    for char in row:
+        if last is not None and char["x0"] - last["x1"] > char["size"] * 0.15:
+            text += " "
+        text += char["text"]
+        last = char
+    letters = [c for c in row if c["text"].strip()]
+    return Line(
+        text=re.sub(r"\s+", " ", text).strip(),
+        top=min(c["top"] for c in row),
+        bottom=max(c["bottom"] for c in row),
+        x0=min(c["x0"] for c in row),
+        x1=max(c["x1"] for c in row),
+        sizes={round(c["size"], 1) for c in letters},
+        bold=bool(letters) and all("Bold" in c["fontname"] for c in letters),
+        any_bold=any("Bold" in c["fontname"] for c in letters),
+    )
 
 
 def line_with(pdf_lines: list[Line], text: str) -> Line:
