@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
+from django.utils import translation
 from PIL import Image
 from pypdf import PdfReader
 
@@ -109,10 +110,9 @@ def test_a3_is_set_per_body_and_award_for_both_layouts(certificates, issuer, cle
 
 
 def test_the_calibration_page_has_a_grid_and_a_crosshair_per_field(issuer, clerk):
-    layout = services.certificate_layout_save(
-        issuer=issuer, award=GK, actor=clerk, offset_x_mm=3
-    )
-    pdf = services.calibration_pdf_bytes(layout=layout)
+    layout = services.certificate_layout_save(issuer=issuer, award=GK, actor=clerk, offset_x_mm=3)
+    with translation.override("vi"):  # numbers in mm, never with a decimal comma
+        pdf = services.calibration_pdf_bytes(layout=layout)
     text = flat(pdftotext(pdf))
     assert page_size_mm(pdf) == (297, 210)
     for label in rendering.BLANK_FIELD_LABELS.values():
