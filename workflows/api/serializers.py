@@ -320,6 +320,20 @@ class DecisionCreateSerializer(serializers.Serializer):
         ),
     )
 
+    signer_role = serializers.ChoiceField(
+        choices=[("head", "head"), ("deputy", "deputy")],
+        required=False,
+        help_text=gettext_lazy(
+            "head, or deputy (“KT. CHỦ TỊCH / PHÓ CHỦ TỊCH”); default: as the body is set up."
+        ),
+    )
+    signer_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=128,
+        help_text=gettext_lazy("Default: the issuing body's signer."),
+    )
+
     def validate(self, attrs: dict) -> dict:
         if attrs["kind"] == DecisionKind.RECOGNITION:
             if attrs.get("cycle") is None:

@@ -68,6 +68,8 @@ def recognition_decision_issue(
     title: str | None = None,
     legal_bases: Sequence[str] | None = None,
     proposal: str | None = None,
+    signer_role: str | None = None,
+    signer_name: str | None = None,
 ) -> Decision:
     """The clerk of the board's unit issues one numbered decision recognising every
     initiative the chair chose in the cycle and no decision recognised yet: → recognised;
@@ -136,6 +138,8 @@ def recognition_decision_issue(
             actor=actor,
             legal_bases=legal_bases,
             proposal=recognition_proposal(locked.board) if proposal is None else proposal,
+            signer_role=signer_role,
+            signer_name=signer_name,
         )
         AnnualReport.objects.filter(
             cycle=locked, initiative__in=[initiative.pk for initiative in initiatives]

@@ -135,6 +135,8 @@ def nomination_commend(
     title: str | None = None,
     legal_bases: Sequence[str] | None = None,
     proposal: str | None = None,
+    signer_role: str | None = None,
+    signer_name: str | None = None,
 ) -> Decision:
     """The clerk of the awarding body's unit approves all (``approved_item_ids`` None) or
     some of a nomination's recipients into one numbered commendation decision with one
@@ -205,6 +207,8 @@ def nomination_commend(
             actor=actor,
             legal_bases=legal_bases,
             proposal=nomination_proposal(locked) if proposal is None else proposal,
+            signer_role=signer_role,
+            signer_name=signer_name,
         )
         if award in CERTIFICATE_AWARDS:
             certificates_issue(decision=decision, actor=actor)

@@ -308,6 +308,27 @@ class DecisionTextMixin(forms.Form):
     proposal = forms.CharField(
         label=_("Proposed by (Theo đề nghị của …)"), required=False, max_length=500
     )
+    signer_role = forms.ChoiceField(
+        label=_("Who signs"),
+        required=False,
+        choices=[("", _("As the issuing body is set up"))],
+        help_text=_("A deputy signs “KT.” (or for a collective body “TM.”) on the head's behalf."),
+    )
+    signer_name = forms.CharField(
+        label=_("Signer's name"),
+        required=False,
+        max_length=128,
+        help_text=_("Leave empty for the issuing body's signer."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from documents.services import SignerRole
+
+        self.fields["signer_role"].choices = [
+            ("", _("As the issuing body is set up")),
+            *SignerRole.choices,
+        ]
 
     def prefill(self, issuer, kind: str, proposal: str) -> None:
         from documents import selectors as documents_selectors
@@ -323,7 +344,12 @@ class DecisionTextMixin(forms.Form):
         lines = [
             line.strip() for line in self.cleaned_data["legal_bases"].splitlines() if line.strip()
         ]
-        return {"legal_bases": lines or None, "proposal": self.cleaned_data["proposal"].strip()}
+        text = {"legal_bases": lines or None, "proposal": self.cleaned_data["proposal"].strip()}
+        if self.cleaned_data.get("signer_role"):
+            text["signer_role"] = self.cleaned_data["signer_role"]
+        if self.cleaned_data.get("signer_name", "").strip():
+            text["signer_name"] = self.cleaned_data["signer_name"].strip()
+        return text
 
 
 class RecognitionDecisionForm(DecisionTextMixin, StepForm):
