@@ -258,3 +258,27 @@ def test_bang_khen_files_are_named_bang_khen(issuer, clerk, tmp_path):
     )
     assert (tmp_path / "QD-2023-0001-bang-khen.pdf").exists()
     assert not list(tmp_path.glob("*giay-khen*"))
+
+
+def test_a_body_added_in_the_admin_starts_with_its_legal_bases(db, client):
+    from core.models import IssuingBody
+    from core.tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/core/issuingbody/add/",
+        {
+            "code": "ubnd-xa-moi",
+            "name": "UBND xã Mới",
+            "kind": IssuerKind.PEOPLE_COMMITTEE,
+            "abbreviation": "UBND",
+            "header": "ỦY BAN NHÂN DÂN\nXÃ MỚI",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    body = IssuingBody.objects.get(code="ubnd-xa-moi")
+    assert list(
+        LegalBasis.objects.filter(issuer=body, kind="commendation")
+        .order_by("position")
+        .values_list("text", flat=True)
+    ) == [legal.LAW_LOCAL_GOVERNMENT, legal.LAW_EMULATION, legal.DECREE_98]
