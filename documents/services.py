@@ -1340,7 +1340,8 @@ def print_job_finish(*, job_id: int) -> PrintJob:
         job.decision.entries.filter(certificates__isnull=False).values_list("award", flat=True)
     )
     prefix = AWARD_SLUGS.get(awards.pop(), "khen-thuong") if len(awards) == 1 else "khen-thuong"
-    name = f"{prefix}-{slugify(job.decision.number.replace('/', '-'))}"
+    number = job.decision.number.replace("/", "-").replace("Đ", "D").replace("đ", "d")
+    name = f"{prefix}-{slugify(number)}"
     try:
         files = [("pdf", f"{name}.pdf", _join_pdfs([_read(c.pdf) for c in chunks]))]
         if job.per_recipient:

@@ -232,7 +232,7 @@ def test_a_decision_adjusts_its_bases_before_issuing_without_touching_the_body(i
     )
 
 
-def test_bang_khen_files_are_named_bang_khen(issuer, clerk, tmp_path):
+def test_bang_khen_files_are_named_bang_khen(issuer, clerk, tmp_path, settings):
     import io
 
     from django.core.management import call_command
@@ -258,6 +258,11 @@ def test_bang_khen_files_are_named_bang_khen(issuer, clerk, tmp_path):
     )
     assert (tmp_path / "QD-2023-0001-bang-khen.pdf").exists()
     assert not list(tmp_path.glob("*giay-khen*"))
+    # The print job's combined file too.
+    settings.DOCUMENTS_PRINT_FAN_OUT = False
+    job = services.print_job_start(decision=decision, actor=clerk)
+    job = services.print_job_run(job_id=job.pk)
+    assert job.pdf.name.rsplit("/", 1)[-1] == "bang-khen-1-qd-ubnd.pdf"
 
 
 def test_a_body_added_in_the_admin_starts_with_its_legal_bases(db, client):
