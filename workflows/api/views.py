@@ -489,6 +489,9 @@ class DecisionListView(ApiView):
         options = {
             key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")
         }
+        # Given legal bases and proposer replace the defaults ("" = no proposer line).
+        options |= {key: data[key] for key in ("legal_bases", "proposal") if key in data}
+        options |= {key: data[key] for key in ("signer_role", "signer_name") if data.get(key)}
         if data["kind"] == DecisionKind.RECOGNITION:
             # Looked up outside the user's scope on purpose: the service answers a wrong
             # actor with 403, as the issue asks, rather than a silent 404.
