@@ -92,7 +92,7 @@ class IssuingBodyListView(ApiMixin, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class LegalBasesSerializer(serializers.Serializer):
+class LegalBasesSerializer(InputSerializer):
     """A body's "Căn cứ …" lines per decision kind, in printed order, without the final
     ";" or "." (a decision adds them: ";" after each, "." after the last line)."""
 

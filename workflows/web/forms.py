@@ -296,7 +296,7 @@ class CycleCloseForm(CleanTextForm):
     )
 
 
-class DecisionTextMixin(forms.Form):
+class DecisionTextMixin(CleanTextForm):
     """The legal bases and the proposer of a decision, adjustable before it is issued;
     prefilled with the issuing body's bases and the proposing board."""
 
