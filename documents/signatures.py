@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from core.errors import InvalidInput, WrongState
 from core.models import User
 
-from . import rendering, selectors, services, signing
+from . import services, signing
 from .models import (
     Certificate,
     CertificateStatus,
@@ -201,8 +201,9 @@ def decision_seal(*, decision: Decision, actor: User | None = None) -> DocumentS
 
 
 def certificate_sealed_pdf(certificate: Certificate, key: signing.SealKey) -> bytes:
-    """One certificate's page sealed with its body's key."""
-    pdf = rendering.render_certificates_pdf([(certificate.content, certificate.code)])
+    """One certificate's page, complete (not the layout for blanks: a file is sent, not
+    printed on a phôi), sealed with its body's key."""
+    pdf = services.certificate_pdf_bytes(certificate=certificate)
     return signing.seal_pdf(
         pdf,
         key=key,
@@ -376,7 +377,3 @@ def certificate_document(*, certificate: Certificate) -> tuple[bytes, str]:
         services.certificate_pdf_bytes(certificate=certificate),
         services.certificate_file_name(certificate),
     )
-
-
-def can_sign(user: User | None, decision: Decision) -> bool:
-    return selectors.user_can_manage_issuer(user, decision.issuer)

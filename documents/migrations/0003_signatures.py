@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0001_initial'),
+        ('documents', '0002_legal_bases_layouts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
