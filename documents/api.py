@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -25,10 +27,11 @@ from core.errors import InvalidInput
 from core.models import User
 from workflows import selectors as workflow_selectors
 from workflows.api.errors import api_exception_handler
-from workflows.api.serializers import ErrorSerializer
+from workflows.api.serializers import ErrorSerializer, InputSerializer
+from workflows.api.views import parse
 
 from . import signatures
-from .api_serializers import SignatureSerializer, SignedPdfUploadSerializer
+from .api_serializers import SignatureSerializer
 from .models import Certificate, Decision
 
 
@@ -119,6 +122,13 @@ class CertificatePdfView(_PdfView):
         return pdf_response(data, name)
 
 
+class SignedPdfUploadSerializer(InputSerializer):
+    file = serializers.FileField(
+        allow_empty_file=False,
+        help_text=gettext_lazy("The decision's PDF as issued, signed with the signer's token."),
+    )
+
+
 class DecisionSignedPdfView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -147,9 +157,7 @@ class DecisionSignedPdfView(APIView):
         decision = visible_decisions(request.user).filter(pk=pk).first()
         if decision is None:
             raise NotFound()
-        serializer = SignedPdfUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
+        upload = parse(SignedPdfUploadSerializer, request.data)["file"]
         if upload.size > signatures.MAX_SIGNED_PDF_BYTES:
             raise InvalidInput(_("The file is too large for a signed decision."))
         signatures.decision_signed_pdf_accept(

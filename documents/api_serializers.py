@@ -32,10 +32,3 @@ class SignatureSerializer(serializers.Serializer):
     )
     signed_at = serializers.DateTimeField(allow_null=True)
     problem = serializers.CharField(allow_null=True)
-
-
-class SignedPdfUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        allow_empty_file=False,
-        help_text=gettext_lazy("The decision's PDF as issued, signed with the signer's token."),
-    )
