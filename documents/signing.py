@@ -454,7 +454,7 @@ def _stamp_box(pdf: bytes, anchors: tuple[str, str]) -> tuple[int, tuple[int, in
         else:
             page_index, height, title_line, name_line = found
             centre = (title_line["x0"] + title_line["x1"]) / 2
-            x1 = centre - width * 0.7
+            x1 = centre - width * 0.6
             below = title_line["bottom"] + 1 * MM
             above = name_line["top"] - 1 * MM if name_line is not None else below + tall
             # A narrow signature space gets a flatter stamp, never one over the name.
