@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.errors import DomainError
 
@@ -29,7 +29,7 @@ def _language(request: HttpRequest) -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is the certificate with this QR code genuine, and still valid?"""
     with translation.override(_language(request)):
@@ -100,6 +100,8 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(
         False, services.decision_file_name(decision)
     )
+    # Never kept by a shared cache (a proxy in the office, a CDN).
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -163,4 +165,5 @@ def print_job_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         as_attachment=True,
         filename=field.name.rsplit("/", 1)[-1],
         content_type=content_type,
+        headers={"Cache-Control": "private, no-cache"},
     )

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from core.errors import InvalidInput, NotAllowed, WrongState
 from core.lockout import lockout_response
 from core.models import CycleStatus, Initiative, ReviewCycle, Role, SteeringBoard
+from core.selectors import scope_filter
 from core.tokens import token_expires_at, token_issue
 from documents.models import DecisionKind
 from workflows import selectors, services
@@ -93,12 +94,21 @@ def _report(initiative: Initiative, cycle_id: int | None = None) -> AnnualReport
     return report
 
 
+def _referenced(queryset: QuerySet, path_lookup: str, request: Request, pk: int):
+    """An object a request body names by id, if it lies in the caller's scope (the one
+    scope rule, ``core.selectors.scope_filter``). Unknown and out of scope answer alike
+    (404), so ids cannot be probed; inside the scope, the service judges the actor (403)."""
+    return queryset.filter(scope_filter(user=request.user, lookup=path_lookup), pk=pk).first()
+
+
 def _board(request: Request, board_id: int | None) -> SteeringBoard:
     """The board named in the body, or the one board the user is secretary of."""
     if board_id is not None:
-        board = SteeringBoard.objects.select_related("unit").filter(pk=board_id).first()
+        board = _referenced(
+            SteeringBoard.objects.select_related("unit"), "unit__path", request, board_id
+        )
         if board is None:
-            raise InvalidInput(_("Unknown steering board: %(board)s") % {"board": board_id})
+            raise NotFound(_("Unknown steering board: %(board)s") % {"board": board_id})
         return board
     boards = list(
         SteeringBoard.objects.select_related("unit").filter(
@@ -432,9 +442,9 @@ class NominationListView(ApiView):
         board = _board(request, data.get("board"))
         cycle = None
         if data.get("cycle") is not None:
-            cycle = ReviewCycle.objects.filter(pk=data["cycle"]).first()
+            cycle = selectors.cycles_for_user(user=request.user).filter(pk=data["cycle"]).first()
             if cycle is None:
-                raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
+                raise NotFound(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
         items = _initiatives_named(request, data["initiatives"])
         nomination = services.nomination_create(
             actor=request.user,
@@ -460,7 +470,8 @@ def _initiatives_named(request: Request, names: list[str]) -> list[Initiative]:
     found |= {i.code: i for i in visible.filter(code__in=set(names) - ids)}
     missing = [name for name in names if name not in found]
     if missing:
-        raise InvalidInput(_("Unknown initiatives: %(codes)s") % {"codes": ", ".join(missing)})
+        # Unknown and outside one's units alike.
+        raise NotFound(_("Unknown initiatives: %(codes)s") % {"codes": ", ".join(missing)})
     return [found[name] for name in names]
 
 
@@ -490,18 +501,22 @@ class DecisionListView(ApiView):
             key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")
         }
         if data["kind"] == DecisionKind.RECOGNITION:
-            # Looked up outside the user's scope on purpose: the service answers a wrong
-            # actor with 403, as the issue asks, rather than a silent 404.
-            cycle = ReviewCycle.objects.filter(pk=data["cycle"]).first()
+            # Inside the caller's scope the service answers a wrong actor with 403; an
+            # unknown cycle and one outside the scope answer alike, 404.
+            cycle = selectors.cycles_for_user(user=request.user).filter(pk=data["cycle"]).first()
             if cycle is None:
-                raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
+                raise NotFound(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
             decision = services.recognition_decision_issue(
                 actor=request.user, cycle=cycle, **options
             )
         else:
-            nomination = Nomination.objects.filter(pk=data["nomination"]).first()
+            nomination = _referenced(
+                Nomination.objects.all(), "awarding_body__unit__path", request, data["nomination"]
+            ) or _referenced(
+                Nomination.objects.all(), "board__unit__path", request, data["nomination"]
+            )
             if nomination is None:
-                raise InvalidInput(
+                raise NotFound(
                     _("Unknown nomination: %(nomination)s") % {"nomination": data["nomination"]}
                 )
             if data.get("citation"):
