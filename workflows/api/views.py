@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -135,7 +134,7 @@ class TokenView(ApiMixin, ObtainAuthToken):
     throttle_classes = [AnonThrottle]
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=s.TokenRequestSerializer,
         responses={
             200: s.TokenSerializer,
             400: ERRORS[400],
@@ -144,6 +143,7 @@ class TokenView(ApiMixin, ObtainAuthToken):
         auth=[],
     )
     def post(self, request, *args, **kwargs):
+        parse(s.TokenRequestSerializer, request.data)
         serializer = self.get_serializer(data=request.data)
         valid = serializer.is_valid()
         # django-axes marks the request it was given: here DRF's, which its middleware
@@ -180,7 +180,8 @@ class InitiativeListView(ApiMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[Initiative]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return Initiative.objects.none()
-        filters = parse(s.InitiativeFilterSerializer, self.request.query_params)
+        # A plain dict: an empty value is refused like in a body, not read as absent.
+        filters = parse(s.InitiativeFilterSerializer, self.request.query_params.dict())
         return selectors.initiative_list(user=self.request.user, **filters)
 
     @extend_schema(
