@@ -54,6 +54,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 # Absolute base of links in emails and QR codes (the public verification page). Kept in each
 # certificate's snapshot with its QR code; a new value re-encodes the code when printed.
+# Required with DEBUG off: the web, the worker and `check --deploy` refuse to start while it
+# is unset or a loopback address (config/checks.py); the default only serves DEBUG runs.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 if HTTPS and not PUBLIC_BASE_URL.startswith("https://"):
     # Production prints this address into QR codes: the default would send them nowhere.

@@ -321,6 +321,13 @@ class IssuingBodyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "name", "abbreviation"]
     raw_id_fields = ["unit"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new body starts with its kind's legal bases
+            from documents.services import legal_bases_create_defaults
+
+            legal_bases_create_defaults(issuers=[obj])
+
 
 @admin.register(Commendation)
 class CommendationAdmin(LargeTableAdmin):

@@ -155,6 +155,8 @@ def test_no_template_has_an_inline_script_or_style_without_the_nonce():
     offenders = []
     for folder in TEMPLATE_DIRS:
         for path in folder.rglob("*.html"):
+            if any(part in path.as_posix() for part in PDF_TEMPLATES):
+                continue  # rendered by WeasyPrint into PDFs, never served under the CSP
             text = path.read_text()
             for tag in re.findall(r"<(?:script|style)\b[^>]*>", text):
                 if "src=" not in tag and "nonce=" not in tag:

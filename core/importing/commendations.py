@@ -87,6 +87,9 @@ class IssuerResolver:
             body = IssuingBody.objects.create(
                 code=code, name=name, kind=kind, abbreviation=abbreviation
             )
+            from documents.services import legal_bases_create_defaults
+
+            legal_bases_create_defaults(issuers=[body])
             self.ids[key] = body.pk
 
 

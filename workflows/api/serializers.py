@@ -332,6 +332,36 @@ class DecisionCreateSerializer(InputSerializer):
     issued_on = serializers.DateField(required=False, input_formats=DATE_FORMATS)
     citation = serializers.CharField(required=False, allow_blank=True)
     title = serializers.CharField(required=False, allow_blank=True)
+    legal_bases = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy(
+            "The “Căn cứ …” lines of this decision; default: the issuing body's."
+        ),
+    )
+    proposal = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=gettext_lazy(
+            "Who proposed it (“Theo đề nghị của …”); default: the proposing board."
+        ),
+    )
+
+    signer_role = serializers.ChoiceField(
+        choices=[("head", "head"), ("deputy", "deputy")],
+        required=False,
+        help_text=gettext_lazy(
+            "head, or deputy (“KT. CHỦ TỊCH / PHÓ CHỦ TỊCH”); default: as the body is set up."
+        ),
+    )
+    signer_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=128,
+        help_text=gettext_lazy("Default: the issuing body's signer."),
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs["kind"] == DecisionKind.RECOGNITION:

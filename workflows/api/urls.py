@@ -70,4 +70,9 @@ urlpatterns = [
     ),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
     path("issuing-bodies/", issuers.IssuingBodyListView.as_view(), name="issuing-body-list"),
+    path(
+        "issuing-bodies/<int:pk>/legal-bases/",
+        issuers.IssuingBodyLegalBasesView.as_view(),
+        name="issuing-body-legal-bases",
+    ),
 ]

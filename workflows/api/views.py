@@ -501,6 +501,9 @@ class DecisionListView(ApiView):
         options = {
             key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")
         }
+        # Given legal bases and proposer replace the defaults ("" = no proposer line).
+        options |= {key: data[key] for key in ("legal_bases", "proposal") if key in data}
+        options |= {key: data[key] for key in ("signer_role", "signer_name") if data.get(key)}
         if data["kind"] == DecisionKind.RECOGNITION:
             # Inside the caller's scope the service answers a wrong actor with 403; an
             # unknown cycle and one outside the scope answer alike, 404.
