@@ -273,4 +273,5 @@ def issuer_calibration_pdf(request: HttpRequest, pk: int, award: str) -> HttpRes
     response["Content-Disposition"] = content_disposition_header(
         False, f"can-chinh-{services.AWARD_SLUGS[award]}-{issuer.code}.pdf"
     )
+    response["Cache-Control"] = "private, no-cache"
     return response

@@ -245,6 +245,29 @@ ROWS: dict[str, Row] = {
     "documents:print-job-file": Row(
         clerks_documents(OK), obj="print_job", args=lambda job: [job.pk, "pdf"]
     ),
+    # An issuing body's settings (legal bases, certificate layouts): its clerks.
+    "documents:issuer-settings": Row(clerks_documents(OK), obj="issuer"),
+    "documents:issuer-legal-bases": Row(clerks_documents({302, 400}), method="post", obj="issuer"),
+    "documents:issuer-layout": Row(
+        clerks_documents({302, 400}),
+        method="post",
+        obj="issuer",
+        args=lambda body: [body.pk, "certificate_of_merit"],
+    ),
+    "documents:issuer-calibration": Row(
+        clerks_documents(OK), obj="issuer", args=lambda body: [body.pk, "certificate_of_merit"]
+    ),
+    "api:issuing-body-legal-bases": Row(
+        scoped(OK, api=True, relations_inside=("own", "child", "parent")),
+        obj="issuer",
+        api=True,
+    ),
+    "api:issuing-body-legal-bases PUT": Row(
+        scoped(ANSWERED, api=True, relations_inside=("own", "child", "parent")),
+        method="put",
+        obj="issuer",
+        api=True,
+    ),
     "workflows:task-list": Row(logged_in(OK)),
     # A registration's review task: only the district secretary's own one opens (the
     # commune has a board of its own, which reviews the child's).
@@ -353,6 +376,7 @@ def build_matrix() -> Matrix:
             board=boards[relation], status=CycleStatus.DRAFT
         )
         body = IssuingBodyFactory(unit=unit, code=f"body-{relation}", abbreviation="UBND")
+        objects["issuer", relation] = body
         decision = issue_commendation(body, _clerk(unit), count=1)
         objects["decision", relation] = decision
         certificate = document_services.certificates_issue(decision=decision, actor=None)[0]
@@ -511,8 +535,8 @@ def _client(user: User | None, api: bool):
 
 def _call(client, method: str, url: str, data: dict, api: bool):
     with transaction.atomic():
-        if api and method == "post":
-            response = client.post(url, data, format="json")
+        if api and method in ("post", "put"):
+            response = getattr(client, method)(url, data, format="json")
         else:
             response = getattr(client, method)(url, data)
         transaction.set_rollback(True)
