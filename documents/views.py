@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.errors import DomainError
 from core.models import IssuingBody
@@ -32,7 +32,7 @@ def _language(request: HttpRequest) -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is the certificate with this QR code genuine, and still valid?"""
     with translation.override(_language(request)):
@@ -118,6 +118,8 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return _error(request, error)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, name)
+    # Never kept by a shared cache (a proxy in the office, a CDN).
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -213,6 +215,7 @@ def print_job_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         as_attachment=True,
         filename=field.name.rsplit("/", 1)[-1],
         content_type=content_type,
+        headers={"Cache-Control": "private, no-cache"},
     )
 
 
@@ -317,4 +320,5 @@ def issuer_calibration_pdf(request: HttpRequest, pk: int, award: str) -> HttpRes
     response["Content-Disposition"] = content_disposition_header(
         False, f"can-chinh-{services.AWARD_SLUGS[award]}-{issuer.code}.pdf"
     )
+    response["Cache-Control"] = "private, no-cache"
     return response

@@ -143,7 +143,8 @@ def test_the_new_endpoints_are_typed(document):
     assert set(upload["responses"]) == {"201", "400", "403", "404", "409"}
     assert schemas["Certificate"]["properties"]["verify_url"]["format"] == "uri"
     assert schemas["Decision"]["properties"]["pdf"]["format"] == "uri"
-    scores = schemas["EvaluationCreate"]["properties"]["scores"]
+    # Request bodies have their own components (COMPONENT_SPLIT_REQUEST).
+    scores = schemas["EvaluationCreateRequest"]["properties"]["scores"]
     assert scores["additionalProperties"] == {"type": "number", "minimum": 0}
     assert "code" in scores["description"]
     listed = paths["/api/v1/notifications/"]["get"]["responses"]["200"]["content"]

@@ -78,6 +78,11 @@ class InputSerializer(serializers.Serializer):
         return fields
 
 
+class TokenRequestSerializer(InputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
 def _guard_text(field: serializers.Field) -> None:
     if isinstance(field, serializers.CharField):
         if refuse_control_characters not in field.validators:
