@@ -5,13 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import CleanTextForm
+
 from .models import CertificateLayout, PageSize
 from .rendering import BLANK_FIELD_LABELS, BLANK_FIELDS_A4, PAGE_MM
 
 POSITION_KEYS = {"x": _("left (mm)"), "y": _("top (mm)"), "width": _("width (mm)"), "size": "pt"}
 
 
-class LegalBasesForm(forms.Form):
+class LegalBasesForm(CleanTextForm):
     """One "Căn cứ …" per line; the final ";" and "." are added when a decision is written."""
 
     recognition = forms.CharField(
@@ -31,7 +33,7 @@ class LegalBasesForm(forms.Form):
         return [line.strip() for line in self.cleaned_data[kind].splitlines() if line.strip()]
 
 
-class CertificateLayoutForm(forms.Form):
+class CertificateLayoutForm(CleanTextForm):
     """The page size, the offsets and each field's box on a blank, in millimetres."""
 
     page_size = forms.ChoiceField(label=_("Page size"), choices=PageSize.choices)

@@ -7,6 +7,7 @@ import re
 from django.db.models import QuerySet
 
 from core.models import IssuingBody, Role, UnitRole, User
+from core.selectors import scope_paths
 
 from . import legal
 from .models import (
@@ -26,13 +27,12 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def user_can_manage_issuer(user: User | None, issuer: IssuingBody) -> bool:
-    """Staff, or a clerk of the issuer's unit or of a unit above it.
-
-    Deliberately simple until the lifecycle brings per-flow permissions.
-    """
+    """A clerk of the issuer's unit or of a unit above it, or a superuser (the operator:
+    ``core.selectors.scope_paths``). Staff status gives nothing here: it opens the admin,
+    not another district's decisions, PDFs, print jobs or ZIPs."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff or user.is_superuser:
+    if scope_paths(user=user) is None:
         return True
     unit = issuer.unit
     if unit is None:

@@ -1,6 +1,6 @@
 """Thin views: the public verification page, decision PDFs, certificate print jobs.
 
-Permission for everything but verification: staff, or a clerk of the issuer's unit or of a
+Permission for everything but verification: a superuser, or a clerk of the issuer's unit or of a
 unit above it (``selectors.user_can_manage_issuer``); finer rules come with the lifecycle.
 """
 

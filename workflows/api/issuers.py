@@ -21,11 +21,11 @@ from documents import services as documents_services
 from documents.models import DecisionKind
 from workflows import selectors
 
-from .serializers import choice_text
+from .serializers import InputSerializer, choice_text
 from .views import ERRORS, ApiMixin, parse
 
 
-class IssuingBodyFilterSerializer(serializers.Serializer):
+class IssuingBodyFilterSerializer(InputSerializer):
     unit = serializers.CharField(
         required=False, help_text=gettext_lazy("A unit's code: that unit and every unit below it.")
     )
@@ -92,7 +92,7 @@ class IssuingBodyListView(ApiMixin, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class LegalBasesSerializer(serializers.Serializer):
+class LegalBasesSerializer(InputSerializer):
     """A body's "Căn cứ …" lines per decision kind, in printed order, without the final
     ";" or "." (a decision adds them: ";" after each, "." after the last line)."""
 

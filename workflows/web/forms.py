@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import CleanTextForm
 from core.models import (
     AwardType,
     Field,
@@ -29,7 +30,7 @@ from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomin
 REVIEW_ACCEPT, REVIEW_RETURN, REVIEW_REJECT = "accept", "return", "reject"
 
 
-class InitiativeFilterForm(forms.Form):
+class InitiativeFilterForm(CleanTextForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", "---"), *InitiativeStatus.choices]
     )
@@ -59,7 +60,7 @@ class InitiativeFilterForm(forms.Form):
         }
 
 
-class InitiativeRegisterForm(forms.Form):
+class InitiativeRegisterForm(CleanTextForm):
     # A code, not a select: a province holds thousands of units. The service checks that
     # the user is an official of the unit or of a unit above it.
     unit_code = forms.CharField(
@@ -91,7 +92,7 @@ class InitiativeRegisterForm(forms.Form):
         return unit
 
 
-class StepForm(forms.Form):
+class StepForm(CleanTextForm):
     """The web input of a lifecycle step, for one process."""
 
     def __init__(self, data=None, *, process, **kwargs):
@@ -273,7 +274,7 @@ class DecideForm(StepForm):
         )
 
 
-class CycleCreateForm(forms.Form):
+class CycleCreateForm(CleanTextForm):
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.order_by("code"))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     opens_on = forms.DateField(label=_("Opens on"))
@@ -283,7 +284,7 @@ class CycleCreateForm(forms.Form):
     pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)
 
 
-class CycleCloseForm(forms.Form):
+class CycleCloseForm(CleanTextForm):
     force = forms.BooleanField(
         label=_("Close although decisions are still pending"), required=False
     )
@@ -295,7 +296,7 @@ class CycleCloseForm(forms.Form):
     )
 
 
-class DecisionTextMixin(forms.Form):
+class DecisionTextMixin(CleanTextForm):
     """The legal bases and the proposer of a decision, adjustable before it is issued;
     prefilled with the issuing body's bases and the proposing board."""
 
@@ -465,7 +466,7 @@ class CommendForm(DecisionTextMixin, StepForm):
         )
 
 
-class NominationForm(forms.Form):
+class NominationForm(CleanTextForm):
     """Propose recognised initiatives of the secretary's boards to an awarding body."""
 
     board = forms.ModelChoiceField(label=_("Steering board"), queryset=SteeringBoard.objects.none())
@@ -489,15 +490,15 @@ class NominationForm(forms.Form):
         self.fields["awarding_body"].queryset = bodies
 
 
-class EndInitiativeForm(forms.Form):
+class EndInitiativeForm(CleanTextForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ProgressReportForm(forms.Form):
+class ProgressReportForm(CleanTextForm):
     text = forms.CharField(label=_("Progress report"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class MonitoringVisitForm(forms.Form):
+class MonitoringVisitForm(CleanTextForm):
     visited_on = forms.DateField(label=_("Visit date"))
     visitors = forms.CharField(label=_("Visitors"), max_length=500, required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
