@@ -140,7 +140,7 @@ def test_the_new_endpoints_are_typed(document):
     }
     upload = paths["/api/v1/decisions/{id}/signed-pdf/"]["post"]
     assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
-    assert set(upload["responses"]) == {"201", "400", "403", "404", "409"}
+    assert set(upload["responses"]) == {"201", "400", "401", "403", "404", "409", "429"}
     assert schemas["Certificate"]["properties"]["verify_url"]["format"] == "uri"
     assert schemas["Decision"]["properties"]["pdf"]["format"] == "uri"
     # Request bodies have their own components (COMPONENT_SPLIT_REQUEST).

@@ -231,6 +231,11 @@ ROWS: dict[str, Row] = {
     "api:decision-detail": Row(scoped(OK, api=True), obj="decision", api=True),
     "api:decision-pdf": Row(scoped(OK, api=True), obj="decision", api=True),
     "api:certificate-pdf": Row(scoped(OK, api=True), obj="certificate", api=True),
+    # A signed decision uploaded back: multipart only (the matrix posts JSON: 415 inside the
+    # subtree, 404 outside).
+    "api:decision-signed-pdf": Row(
+        scoped(ANSWERED | {415}, api=True), method="post", obj="decision", api=True
+    ),
     "api:notification-read": Row(personal(OK, api=True), method="post", obj="message", api=True),
     # --- web
     "notifications:inbox": Row(logged_in(OK)),
@@ -239,6 +244,8 @@ ROWS: dict[str, Row] = {
     "notifications:open": Row(personal(REDIRECT), obj="message"),
     "documents:decision": Row(clerks_documents(OK), obj="decision"),
     "documents:decision-pdf": Row(clerks_documents(OK), obj="decision"),
+    "documents:decision-signed-pdf": Row(clerks_documents(ANSWERED), method="post", obj="decision"),
+    "documents:decision-seal": Row(clerks_documents(ANSWERED), method="post", obj="decision"),
     "documents:print-job-create": Row(clerks_documents(REDIRECT), method="post", obj="decision"),
     "documents:print-job": Row(clerks_documents(OK), obj="print_job"),
     "documents:print-job-status": Row(clerks_documents(OK), obj="print_job"),
