@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -259,14 +258,6 @@ def decision_seal_schedule(decision: Decision) -> None:
 
     decision_id = decision.pk
     transaction.on_commit(lambda: seal_decision.delay(decision_id))
-
-
-def seal_benchmark(certificates: Sequence[Certificate], key: signing.SealKey) -> float:
-    """Seconds to seal these certificates in this process (bench/ and the batch test)."""
-    started = time.perf_counter()
-    for certificate in certificates:
-        certificate_sealed_pdf(certificate, key)
-    return time.perf_counter() - started
 
 
 # --- Reading ------------------------------------------------------------------------------
