@@ -14,13 +14,13 @@ import json
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
-from config.wsgi import application
 from core.models import CycleStatus, InitiativeStatus
 from core.tests.factories import InitiativeFactory
 from workflows.tests.factories import ReviewCycleFactory, build_world
@@ -55,7 +55,9 @@ def _schema():
     # Plain JSON (lazy translations and enums become strings), as /api/schema/ serves it.
     raw = json.loads(json.dumps(document, default=str))
     loaded = schemathesis.openapi.from_dict(raw)
-    loaded.app = application
+    # Django's WSGI handler itself: config.wsgi also refuses to start on a loopback
+    # PUBLIC_BASE_URL, which the tests use.
+    loaded.app = get_wsgi_application()
     return loaded
 
 
