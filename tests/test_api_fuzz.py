@@ -55,7 +55,9 @@ def _schema():
     # Plain JSON (lazy translations and enums become strings), as /api/schema/ serves it.
     raw = json.loads(json.dumps(document, default=str))
     loaded = schemathesis.openapi.from_dict(raw)
-    loaded.app = get_wsgi_application()  # not config.wsgi: it refuses a loopback public URL
+    # Django's WSGI handler itself: config.wsgi also refuses to start on a loopback
+    # PUBLIC_BASE_URL, which the tests use.
+    loaded.app = get_wsgi_application()
     return loaded
 
 

@@ -124,7 +124,12 @@ def test_a_sibling_districts_people_can_neither_see_nor_change_its_cases(world, 
             {**INITIATIVE, "unit_code": world.district.commune.code},
             format="json",
         )
-        assert response.status_code == 403, (role, response.content)
+        # Another district's unit is answered like an unknown code (400), never 403.
+        assert response.status_code == 400, (role, response.content)
+        unknown = client.post(
+            "/api/v1/initiatives/", {**INITIATIVE, "unit_code": "KHONG-CO"}, format="json"
+        )
+        assert unknown.json()["detail"].split(":")[0] == response.json()["detail"].split(":")[0]
         # A cycle for the district's board, by the sibling's secretary: the board is
         # answered like an unknown one (404), so board ids cannot be probed.
         response = client.post(

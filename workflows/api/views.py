@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from core.errors import InvalidInput, NotAllowed, WrongState
 from core.lockout import lockout_response
 from core.models import CycleStatus, Initiative, ReviewCycle, Role, SteeringBoard
-from core.selectors import scope_filter
+from core.selectors import scope_filter, unit_in_scope
 from core.tokens import token_expires_at, token_issue
 from documents.models import DecisionKind
 from workflows import selectors, services
@@ -201,6 +201,11 @@ class InitiativeListView(ApiMixin, ListAPIView):
         """Register an initiative (the import's column names); its review goes to the
         responsible board's secretary."""
         data = parse(s.InitiativeCreateSerializer, request.data)
+        if not unit_in_scope(user=request.user, unit=data["unit_code"]):
+            # Outside one's tree a unit code is answered like an unknown one (no probing).
+            raise ValidationError(
+                {"unit_code": [_("Unknown unit code: %(code)s") % {"code": data["unit_code"].code}]}
+            )
         initiative = services.initiative_register(
             actor=request.user,
             unit=data["unit_code"],
