@@ -90,6 +90,11 @@ TEMPLATES = [
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection is checked before a request reuses it: after a database
+    # restart (or a terminated backend) the request reconnects instead of answering 500.
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True)
+    )
 else:
     # Embedded default: web, worker and beat write one SQLite file at once. WAL, a busy
     # timeout and IMMEDIATE transactions keep them from failing with "database is locked".
