@@ -160,6 +160,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # notifications/beat.py writes it on the schedules it creates.
 CELERY_TIMEZONE = env.str("CELERY_TIMEZONE", default="Asia/Ho_Chi_Minh")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage of any length: the worker keeps trying to reconnect (Celery's default
+# gives up after 100 attempts and exits). Workers run without gossip, mingle and heartbeat
+# (./dvk, docker-compose.yml): gossip's restart after a lost Redis connection fails inside
+# kombu ("'NoneType' object has no attribute ...": celery/kombu#582) and none is used here.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -202,6 +207,12 @@ DOCUMENTS_FONT_DIR = env.str("DOCUMENTS_FONT_DIR", default="/usr/share/fonts/tru
 # A print job's parts (50 certificates each) run as Celery tasks of their own, so every
 # worker takes a share; off, the job's task renders them one after the other.
 DOCUMENTS_PRINT_FAN_OUT = env.bool("DOCUMENTS_PRINT_FAN_OUT", default=True)
+# Retries of a print-job part after a transient error (a database restart, a dropped
+# connection), with exponential backoff (1, 2, 4, ... s, at most 60 s between them).
+DOCUMENTS_PRINT_PART_RETRIES = env.int("DOCUMENTS_PRINT_PART_RETRIES", default=5)
+# Seconds without progress after which the sweeper (beat) finishes a print job whose parts
+# are all done, or fails it visibly (the clerk then prints the missing parts again).
+DOCUMENTS_PRINT_STALL_AFTER = env.int("DOCUMENTS_PRINT_STALL_AFTER", default=600)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -37,6 +37,12 @@ SCHEDULES: dict[str, tuple[str, tuple, str]] = {
         ("interval", 1),
         "Every minute: fire viewflow's database timers.",
     ),
+    "dvk: sweep stalled print jobs": (
+        "documents.tasks.sweep_print_jobs",
+        ("interval", 5),
+        "Every 5 minutes: join the print jobs whose parts are all done, fail visibly those "
+        "whose parts stopped (the clerk prints the missing parts again).",
+    ),
 }
 
 

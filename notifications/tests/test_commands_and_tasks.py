@@ -82,16 +82,18 @@ def test_setup_beat_creates_what_is_missing_and_keeps_admin_edits(db):
     PeriodicTask.objects.filter(name__in=list(SCHEDULES)).delete()
     out = StringIO()
     call_command("setup_beat", stdout=out)
-    assert out.getvalue().count("created") == 4
+    assert out.getvalue().count("created") == 5
     tasks_by_name = {t.name: t for t in PeriodicTask.objects.filter(name__in=list(SCHEDULES))}
     assert tasks_by_name["dvk: scan reminders"].task == "notifications.tasks.scan_reminders"
     assert tasks_by_name["dvk: scan reminders"].crontab.hour == "7-20"
     assert tasks_by_name["dvk: deliver pending notifications"].interval.every == 1
     assert str(tasks_by_name["dvk: open review cycles due"].crontab.timezone) == "Asia/Ho_Chi_Minh"
+    sweeper = tasks_by_name["dvk: sweep stalled print jobs"]
+    assert (sweeper.task, sweeper.interval.every) == ("documents.tasks.sweep_print_jobs", 5)
     PeriodicTask.objects.filter(name="dvk: scan reminders").update(enabled=False)
     out = StringIO()
     call_command("setup_beat", stdout=out)
-    assert out.getvalue().count("present") == 4
+    assert out.getvalue().count("present") == 5
     assert not PeriodicTask.objects.get(name="dvk: scan reminders").enabled
 
 
