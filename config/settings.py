@@ -165,6 +165,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (./dvk, docker-compose.yml): gossip's restart after a lost Redis connection fails inside
 # kombu ("'NoneType' object has no attribute ...": celery/kombu#582) and none is used here.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Keep remote control on: besides `celery inspect ping` (docker-compose's health check), its
+# consumer is what notices a lost Redis connection when an ack fails first; without it the
+# worker hangs after the outage, alive and deaf (seen here with kombu 5.7).
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = True
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

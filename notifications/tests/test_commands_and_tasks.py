@@ -175,3 +175,23 @@ def test_timer_task_fires_viewflows_database_timers(monkeypatch, db):
         monkeypatch.setattr(timers, name, lambda name=name: fired.append(name) or 0)
     workflow_tasks.fire_workflow_timers.apply().get()
     assert fired == ["fire_due_timers", "fire_due_start_timers", "fire_due_conditions"]
+
+
+def test_check_beat_passes_while_beat_runs_and_fails_when_it_stopped(db):
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    from notifications.beat import HEARTBEAT_SCHEDULE
+
+    heartbeat = PeriodicTask.objects.filter(name=HEARTBEAT_SCHEDULE)
+    heartbeat.update(last_run_at=None)
+    with pytest.raises(CommandError, match="never"):
+        call_command("check_beat", stdout=StringIO())
+    heartbeat.update(last_run_at=timezone.now() - dt.timedelta(seconds=100))
+    out = StringIO()
+    call_command("check_beat", stdout=out)
+    assert "100 s ago" in out.getvalue() or "101 s ago" in out.getvalue()
+    heartbeat.update(last_run_at=timezone.now() - dt.timedelta(seconds=400))
+    with pytest.raises(CommandError, match="40[01] s ago"):
+        call_command("check_beat", stdout=StringIO())
+    call_command("check_beat", "--max-age", "600", stdout=StringIO())
