@@ -31,6 +31,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", metavar="URL", help="print a CPU profile of URL")
     parser.add_argument("--top", type=int, default=45, help="rows of the profile")
+    parser.add_argument("--sort", default="cumulative", help="cumulative or tottime")
     return parser.parse_args()
 
 
@@ -91,7 +92,7 @@ def main() -> int:
             client.get(args.profile)
         profiler.disable()
         stats = pstats.Stats(profiler)
-        stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
+        stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
         return 0
     print(
         f"user {args.user}, {args.runs} runs each, medians; load average {os.getloadavg()[0]:.1f}"

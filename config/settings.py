@@ -129,6 +129,10 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Sessions read from Redis (written through to the database): one query less on every
+    # page. Only with a shared cache: a per-process one would keep a logged-out session
+    # alive in the other gunicorn workers.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # A broker that needs no server: processes exchange messages through a folder.
