@@ -29,7 +29,7 @@ def registered(district, title):
     )
 
 
-def walk(user, size, count_cap=1000):
+def walk(user, size, count_cap=200):
     pages, after = [], None
     while True:
         page = selectors.task_page(user=user, after=after, size=size, count_cap=count_cap)
