@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     """The print-job sweeper's beat schedule, on databases migrated before it existed."""
 
     dependencies = [
-        ("documents", "0002_print_job_recovery"),
+        ("documents", "0003_print_job_recovery"),
         ("notifications", "0002_beat_schedules"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
