@@ -180,6 +180,8 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DEBUG": "false",
+        # Production refuses to start without a public address (it goes into QR codes).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "https://dvk.example.vn"),
     }
     prepare_database(args, env)
     initiative = initiative_url(env)
