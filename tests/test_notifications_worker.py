@@ -9,6 +9,10 @@ the shared one is never touched. Nothing here skips: a service that is missing f
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -315,6 +319,27 @@ def test_a_busy_worker_outlives_a_redis_outage_and_delivers_the_backlog_once(
 
             wait_until(all_sent, timeout=180, what="the backlog", log=worker.log)
             assert worker.proc.poll() is None and worker.starts == 1
+            # docker-compose.yml's health check of the worker answers after the outage.
+            ping = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "inspect",
+                    "ping",
+                    "-d",
+                    f"{worker.queue}-1@{socket.gethostname()}",
+                    "--timeout",
+                    "10",
+                ],
+                env={**os.environ, "CELERY_BROKER_URL": redis.url, "REDIS_URL": redis.url},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert ping.returncode == 0 and "pong" in ping.stdout, ping.stdout + ping.stderr
     finally:
         redis.kill()
 
