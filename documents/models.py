@@ -375,6 +375,10 @@ class PrintJob(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # The last sign of life (a part recorded, a retry asked): the sweeper fails a job whose
+    # parts stopped for longer than DOCUMENTS_PRINT_STALL_AFTER.
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    retries = models.PositiveIntegerField(_("retries of the missing parts"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -407,6 +411,10 @@ class PrintChunk(models.Model):
     zip = models.FileField(
         _("ZIP of PDFs per recipient"), upload_to=_print_chunk_upload_to, blank=True
     )
+    # A part that could not be rendered (a permanent error, or transient ones beyond the
+    # retries): the job fails with this reason and "print the missing parts" renders it again.
+    is_failed = models.BooleanField(_("failed"), default=False)
+    error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/decisions/<int:pk>/print", views.print_job_create, name="print-job-create"),
     path("documents/print-jobs/<int:pk>/", views.print_job_detail, name="print-job"),
     path("documents/print-jobs/<int:pk>/status", views.print_job_status, name="print-job-status"),
+    path("documents/print-jobs/<int:pk>/retry", views.print_job_retry, name="print-job-retry"),
     path(
         "documents/print-jobs/<int:pk>/<str:kind>",
         views.print_job_file,

@@ -172,6 +172,8 @@ def print_job_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _job_status(job: PrintJob) -> dict:
     done = job.status == PrintJobStatus.DONE
+    failed = job.status == PrintJobStatus.FAILED
+    missing = selectors.print_job_missing(job) if failed else None
     return {
         "id": job.pk,
         "status": job.status,
@@ -184,7 +186,10 @@ def _job_status(job: PrintJob) -> dict:
         "zip_url": reverse("documents:print-job-file", args=[job.pk, "zip"])
         if done and job.zip
         else None,
-        "error": job.error if job.status == PrintJobStatus.FAILED else "",
+        "error": job.error if failed else "",
+        "missing_parts": missing.parts if missing else [],
+        "missing_certificates": missing.certificates if missing else 0,
+        "retry_url": reverse("documents:print-job-retry", args=[job.pk]) if failed else None,
     }
 
 
@@ -193,6 +198,18 @@ def _job_status(job: PrintJob) -> dict:
 def print_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _manageable_job(request, pk)
     return render(request, "documents/print_job.html", {"job": job, "status": _job_status(job)})
+
+
+@login_required
+@require_POST
+def print_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "In lại phần còn thiếu": print only the parts of a failed job that are missing."""
+    job = _manageable_job(request, pk)
+    try:
+        services.print_job_retry(job=job, actor=request.user)
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:print-job", pk=job.pk)
 
 
 @login_required

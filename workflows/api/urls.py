@@ -63,6 +63,12 @@ urlpatterns = [
         documents_api.CertificatePdfView.as_view(),
         name="certificate-pdf",
     ),
+    path("print-jobs/<int:pk>/", documents_api.PrintJobView.as_view(), name="print-job"),
+    path(
+        "print-jobs/<int:pk>/retry/",
+        documents_api.PrintJobRetryView.as_view(),
+        name="print-job-retry",
+    ),
     path(
         "notifications/",
         notifications_api.NotificationListView.as_view(),
