@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("documents.urls")),
     path("", include("workflows.web.urls")),
+    path("", include("stats.urls")),
     path("", include("core.urls")),
 ]
