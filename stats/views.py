@@ -3,17 +3,23 @@ report to download (PDF, XLSX). Thin: parse the URL, call the selector, render."
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
-from core.errors import InvalidInput
-from core.models import Phase, Unit
+from core.errors import DomainError, InvalidInput
+from core.models import Phase, SteeringBoard, Unit, UnitKind
 
-from . import presentation, reports, scope, selectors
+from . import presentation, reports, scope, selectors, services
+from .models import Indicator, TargetKind, UnitIndicator
 
 
 class DashboardForm(forms.Form):
@@ -73,8 +79,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         query["phase"] = phase.code
     if year:
         query["year"] = year
-    from urllib.parse import urlencode
-
     encoded = urlencode(query)
     context.update(
         {
@@ -120,3 +124,133 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_xlsx(request: HttpRequest) -> HttpResponse:
     return _report_file(request, "xlsx")
+
+
+# --- targets and indicators -------------------------------------------------------------------
+
+
+class TargetForm(forms.Form):
+    phase = forms.ModelChoiceField(
+        label=_("Phase"), queryset=Phase.objects.order_by("starts_on"), to_field_name="code"
+    )
+    kind = forms.ChoiceField(label=_("Kind of target"), choices=TargetKind.choices)
+    unit_kind = forms.ChoiceField(
+        label=_("Kind of unit"), required=False, choices=[("", _("Any")), *UnitKind.choices]
+    )
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"),
+        required=False,
+        queryset=Indicator.objects.filter(is_active=True),
+        to_field_name="code",
+    )
+    value = forms.DecimalField(
+        label=_("Target value"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("A percentage for shares, a number for counts."),
+    )
+
+
+class IndicatorForm(forms.Form):
+    unit = forms.CharField(label=_("Unit code"), max_length=64)
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"),
+        queryset=Indicator.objects.filter(is_active=True),
+        to_field_name="code",
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2200)
+    value = forms.DecimalField(
+        label=_("Value"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("1 for yes and 0 for no; else the number."),
+    )
+
+
+def _visible_or_404(request: HttpRequest, code: str | None) -> Unit:
+    try:
+        return scope.visible_unit(user=request.user, code=code)
+    except scope.OutOfScope as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def targets(request: HttpRequest) -> HttpResponse:
+    """The phase's targets of a unit's board, each with its measure; its secretary or chair
+    sets them."""
+    unit = _visible_or_404(request, request.GET.get("unit"))
+    board = SteeringBoard.objects.filter(unit=unit).first()
+    may_set = board is not None and services.may_set_targets(user=request.user, board=board)
+    form = TargetForm(request.POST or None)
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.target_set(
+                    actor=request.user,
+                    board=board,
+                    phase=data["phase"],
+                    kind=data["kind"],
+                    value=data["value"],
+                    unit_kind=data["unit_kind"],
+                    indicator=data["indicator"],
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("The target is set."))
+                return redirect(f"{reverse('stats:targets')}?unit={unit.code}")
+    rows = []
+    for phase in Phase.objects.filter(targets__board=board).distinct().order_by("starts_on"):
+        statistics = selectors.movement_statistics(unit=unit, phase=phase)
+        table = {t.key: t for t in presentation.tables(statistics, charts_on=False)}["targets"]
+        rows.append({"phase": phase, "table": table})
+    return render(
+        request,
+        "stats/targets.html",
+        {"unit": unit, "board": board, "may_set": may_set, "form": form, "phases": rows},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicators(request: HttpRequest) -> HttpResponse:
+    """A unit's recorded indicators; its officials (or a board above it) record them."""
+    unit = _visible_or_404(request, request.GET.get("unit"))
+    form = IndicatorForm(request.POST or None, initial={"unit": unit.code})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target_unit = _visible_or_404(request, data["unit"])
+        try:
+            services.indicator_record(
+                actor=request.user,
+                unit=target_unit,
+                indicator=data["indicator"],
+                year=data["year"],
+                value=data["value"],
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The indicator is recorded."))
+            return redirect(f"{reverse('stats:indicators')}?unit={target_unit.code}")
+    values = (
+        UnitIndicator.objects.filter(unit=unit)
+        .select_related("indicator")
+        .order_by("-year", "indicator__position")
+    )
+    return render(
+        request,
+        "stats/indicators.html",
+        {
+            "unit": unit,
+            "values": values,
+            "form": form,
+            "may_record": services.may_record_indicators(user=request.user, unit=unit),
+        },
+    )

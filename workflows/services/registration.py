@@ -93,6 +93,12 @@ def initiative_register(
     title, owner_name = _validate_initiative_data(
         title=title, kind=kind, owner_name=owner_name, fields=fields
     )
+    if replicated_from is not None and not any(
+        replicated_from.owner_unit.path.startswith(path)
+        for path in takers.user_roles(user=actor).scope_paths
+    ):
+        # Any initiative the official may see (nhân rộng): nothing outside their subtrees.
+        raise InvalidInput(_("The initiative it replicates is not one you can see."))
     registered_on = registered_on or timezone.localdate()
     initiative = Initiative.objects.create(
         # A placeholder until the primary key, which the code is made of, exists.

@@ -101,6 +101,23 @@ class InitiativeRegisterForm(forms.Form):
     registered_on = forms.DateField(label=_("Registered on"), required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     goals = forms.CharField(label=_("Goals"), widget=forms.Textarea, required=False)
+    replicated_from = forms.CharField(
+        label=_("Replicates the initiative (code)"),
+        max_length=64,
+        required=False,
+        help_text=_("When this initiative copies a model from elsewhere (nhân rộng)."),
+    )
+
+    def clean_replicated_from(self) -> Initiative | None:
+        code = self.cleaned_data["replicated_from"].strip()
+        if not code:
+            return None
+        source = Initiative.objects.select_related("owner_unit").filter(code=code).first()
+        if source is None:
+            raise forms.ValidationError(
+                _("Unknown initiative code: %(code)s"), params={"code": code}
+            )
+        return source
 
     def clean_unit_code(self) -> Unit:
         code = self.cleaned_data["unit_code"].strip()

@@ -30,6 +30,7 @@ COUNT_LABELS = {
     "initiatives": _p(CONTEXT, "Initiatives"),
     "status_changes": _p(CONTEXT, "Status history lines"),
     "commendations": _p(CONTEXT, "Commendations"),
+    "replications": _p(CONTEXT, "Replications (nhân rộng)"),
     "users": _p(CONTEXT, "Demo accounts"),
 }
 
