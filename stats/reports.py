@@ -80,16 +80,30 @@ def commended_rows(*, unit: Unit, phase: Phase | None, year: int | None) -> list
     ]
 
 
+def commended_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The list grouped by decision (award, issuing body, number and date), as the
+    decisions' annexes print it: one heading per decision, one short line per recipient."""
+    groups: list[dict[str, Any]] = []
+    for row in rows:
+        heading = f"{row['award']} – {row['issuer']}, Quyết định số {row['decision']}"
+        if not groups or groups[-1]["heading"] != heading:
+            groups.append({"heading": heading, "rows": []})
+        groups[-1]["rows"].append(row)
+    return groups
+
+
 def report_context(
     *, unit: Unit, phase: Phase | None, year: int | None, today: dt.date | None = None
 ) -> dict[str, Any]:
     today = today or timezone.localdate()
     statistics = selectors.movement_statistics(unit=unit, phase=phase, year=year, today=today)
     header, place, signer = _header(unit)
+    commended = commended_rows(unit=unit, phase=phase, year=year)
     return {
         "statistics": statistics,
         "tables": presentation.tables(statistics, links=False),
-        "commended": commended_rows(unit=unit, phase=phase, year=year),
+        "commended": commended,
+        "commended_groups": commended_groups(commended),
         "header": header,
         "place": place,
         "signer": signer,

@@ -25,6 +25,8 @@ from core.models import (
     CycleStatus,
     Field,
     Initiative,
+    InitiativeStatus,
+    InitiativeStatusChange,
     Phase,
     ReviewCycle,
     SteeringBoard,
@@ -38,6 +40,8 @@ from workflows.models import AnnualReport, AnnualReportStatus
 from .models import SHARE_KINDS, Indicator, IndicatorValueKind, Target, TargetKind, UnitIndicator
 
 TOP_REPLICATED = 10
+# The history ``source`` of a recognition the workflow made (its decision's date counts).
+WORKFLOW_RECOGNITION = "recognition_decision_issue"
 
 
 def _branch_length(unit: Unit) -> int:
@@ -140,6 +144,24 @@ def _recognitions(unit: Unit, start: dt.date | None, end: dt.date | None) -> Que
     )
 
 
+def _recorded_recognitions(unit: Unit, start: dt.date | None, end: dt.date | None) -> QuerySet:
+    """Recognitions recorded outside the workflow (imports of historic records, the demo):
+    their history line's date stands for the decision's. The workflow's own lines are left
+    out: their decision's date counts (``_recognitions``)."""
+    zone = timezone.get_current_timezone()
+    lines = InitiativeStatusChange.objects.filter(
+        initiative__owner_unit__path__startswith=unit.path,
+        to_status=InitiativeStatus.RECOGNISED,
+    ).exclude(source=WORKFLOW_RECOGNITION)
+    if start is not None:
+        lines = lines.filter(at__gte=dt.datetime.combine(start, dt.time(), zone))
+    if end is not None:
+        lines = lines.filter(
+            at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
+        )
+    return lines
+
+
 def _by_year(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> list[dict[str, int]]:
     """Per calendar year of the period: initiatives registered (not withdrawn or
     discontinued, as ``new``), recognised (by the decision's date) and commendations decided."""
@@ -154,13 +176,25 @@ def _by_year(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> list[
         .annotate(n=Count("id"))
         .values_list("y", "n")
     )
-    recognised = dict(
-        _recognitions(unit, start, end)
-        .order_by()
-        .annotate(y=ExtractYear("recognition_decision__issued_on"))
-        .values("y")
-        .annotate(n=Count("initiative_id", distinct=True))
-        .values_list("y", "n")
+    recognised = Counter(
+        dict(
+            _recognitions(unit, start, end)
+            .order_by()
+            .annotate(y=ExtractYear("recognition_decision__issued_on"))
+            .values("y")
+            .annotate(n=Count("initiative_id", distinct=True))
+            .values_list("y", "n")
+        )
+    )
+    recognised.update(
+        dict(
+            _recorded_recognitions(unit, start, end)
+            .order_by()
+            .annotate(y=ExtractYear("at"))
+            .values("y")
+            .annotate(n=Count("initiative_id", distinct=True))
+            .values_list("y", "n")
+        )
     )
     commended = dict(
         Commendation.objects.filter(
@@ -190,10 +224,13 @@ def _by_year(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> list[
 
 def _recognised(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     """Initiatives recognised in the period (each once, whatever its recognitions), by field."""
-    ids = _recognitions(unit, start, end).values("initiative_id")
-    total = _recognitions(unit, start, end).values("initiative_id").distinct().count()
+    recognised = Initiative.objects.filter(
+        Q(pk__in=_recognitions(unit, start, end).values("initiative_id"))
+        | Q(pk__in=_recorded_recognitions(unit, start, end).values("initiative_id"))
+    )
+    total = recognised.count()
     counts = dict(
-        Initiative.fields.through.objects.filter(initiative_id__in=ids)
+        Initiative.fields.through.objects.filter(initiative__in=recognised)
         .order_by()
         .values("field_id")
         .annotate(n=Count("initiative_id", distinct=True))

@@ -271,3 +271,122 @@ def test_statistics_run_a_fixed_number_of_queries(tree, period):
     with CaptureQueriesContext(connection) as big:
         movement_statistics(unit=tree["P"], **kwargs)
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_recognised_counts_decisions_by_their_date_and_recorded_history_by_its_date(tree):
+    from core.models import InitiativeStatusChange, IssuerKind
+    from core.tests.factories import IssuingBodyFactory
+    from documents.models import Decision, DecisionKind, DecisionStatus
+    from workflows.models import AnnualReportStatus
+    from workflows.tests.factories import AnnualReportFactory, ReviewCycleFactory
+
+    board = BoardFactory(unit=tree["D1"])
+    cycle = ReviewCycleFactory(board=board, phase=phase("2016-2020"), year=2019, status="closed")
+    body = IssuingBodyFactory(kind=IssuerKind.STEERING_BOARD, unit=tree["D1"])
+
+    numbers = iter(range(1, 100))
+
+    def decision(day, status=DecisionStatus.ISSUED):
+        if status == DecisionStatus.DRAFT:
+            return Decision.objects.create(
+                issuer=body, kind=DecisionKind.RECOGNITION, status=status, title="QĐ"
+            )
+        n = next(numbers)
+        return Decision.objects.create(
+            issuer=body,
+            kind=DecisionKind.RECOGNITION,
+            status=status,
+            title="QĐ",
+            issued_on=day,
+            year=day.year,
+            sequence=n,
+            number=f"{n}/QĐ-BCĐ",
+            sha256="0" * 64,
+        )
+
+    by_decision = initiative(tree["A"], dt.date(2017, 1, 1), fields=("economy", "new_rural"))
+    AnnualReportFactory(
+        initiative=by_decision,
+        cycle=cycle,
+        status=AnnualReportStatus.DECIDED,
+        recognition_decision=decision(dt.date(2020, 1, 10)),  # decided for 2019, dated 2020
+    )
+    draft = initiative(tree["B"], dt.date(2017, 1, 1))
+    AnnualReportFactory(
+        initiative=draft, cycle=cycle, recognition_decision=decision(None, DecisionStatus.DRAFT)
+    )
+    historic = initiative(tree["S"], dt.date(2016, 1, 1), fields=("culture_society",))
+    for year in (2017, 2018):  # recognised twice: once in the phase
+        InitiativeStatusChange.objects.create(
+            initiative=historic,
+            from_status="monitored",
+            to_status="recognised",
+            at=dt.datetime(year, 12, 20, 9, tzinfo=dt.UTC),
+            source="import",
+        )
+    # The workflow's own line is not counted twice (its decision's date counts).
+    InitiativeStatusChange.objects.create(
+        initiative=by_decision,
+        from_status="evaluated",
+        to_status="recognised",
+        at=dt.datetime(2019, 12, 20, 9, tzinfo=dt.UTC),
+        source="recognition_decision_issue",
+    )
+
+    stats = movement_statistics(unit=tree["P"], phase=phase("2016-2020"))
+    assert stats["recognised"]["total"] == 2
+    assert stats["recognised"]["by_field"]["economy"] == 1
+    assert stats["recognised"]["by_field"]["culture_society"] == 1
+    assert {row["year"]: row["recognised"] for row in stats["by_year"]} == {
+        2016: 0,
+        2017: 1,
+        2018: 1,
+        2019: 0,
+        2020: 1,
+    }
+    in_2020 = movement_statistics(unit=tree["D1"], year=2020)["recognised"]
+    assert in_2020["total"] == 1
+    assert movement_statistics(unit=tree["D2"], year=2020)["recognised"]["total"] == 0
+
+
+def test_boards_count_units_with_a_board_and_what_waits_in_their_queues(tree):
+    from core.models import CycleStatus
+    from workflows.models import AnnualReportStatus
+    from workflows.tests.factories import AnnualReportFactory, ReviewCycleFactory
+
+    BoardFactory(unit=tree["P"])
+    board = BoardFactory(unit=tree["D1"])
+    BoardFactory(unit=tree["A"])
+    cycle = ReviewCycleFactory(board=board, year=2024, status=CycleStatus.OPEN)
+    for unit, status in (
+        (tree["A"], AnnualReportStatus.PENDING),
+        (tree["A"], AnnualReportStatus.PENDING),
+        (tree["B"], AnnualReportStatus.SUBMITTED),
+        (tree["B"], AnnualReportStatus.EVALUATION_CLOSED),
+        (tree["B"], AnnualReportStatus.DECIDED),
+    ):
+        AnnualReportFactory(
+            initiative=initiative(unit, dt.date(2023, 1, 1)), cycle=cycle, status=status
+        )
+
+    before = movement_statistics(unit=tree["P"], today=dt.date(2024, 10, 1))["boards"]
+    after = movement_statistics(unit=tree["P"], today=dt.date(2024, 12, 1))["boards"]
+
+    assert before["units"]["commune"] == {"total": 3, "with_board": 1, "without_board": 2}
+    assert before["units"]["district"] == {"total": 2, "with_board": 1, "without_board": 1}
+    assert before["cycles_open"] == 1
+    assert before["queues"] == {
+        "reports": {"waiting": 2, "overdue": 0, "oldest_due": "2024-10-31"},
+        "evaluations": {"waiting": 1, "overdue": 0, "oldest_due": "2024-11-30"},
+        "decisions": {"waiting": 1, "overdue": 0, "oldest_due": "2024-12-15"},
+    }
+    assert [q["overdue"] for q in after["queues"].values()] == [2, 1, 0]
+    late = {row["code"]: row for row in after["overdue_by_unit"]}
+    assert late["D1"] == {
+        "code": "D1",
+        "name": "Huyện Một",
+        "reports": 2,
+        "evaluations": 1,
+        "decisions": 0,
+    }
+    assert late["D2"]["reports"] == 0
