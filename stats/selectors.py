@@ -29,11 +29,10 @@ from core.models import (
     InitiativeStatusChange,
     Phase,
     ReviewCycle,
-    SteeringBoard,
     Unit,
     UnitKind,
 )
-from core.selectors import movement_report_by_child, report_period
+from core.selectors import _count_since, movement_report_by_child, report_period
 from documents.models import DecisionStatus
 from workflows.models import AnnualReport, AnnualReportStatus
 
@@ -253,8 +252,7 @@ def _replication(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> d
     ).exclude(status__in=ENDED_STATUSES)
     if end is not None:
         replicas = replicas.filter(registered_on__lte=end)
-    new = replicas.filter(_period_q("registered_on", start, end)).count()
-    top = list(
+    rows = list(
         replicas.order_by()
         .values(
             "replicated_from_id",
@@ -262,9 +260,11 @@ def _replication(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> d
             "replicated_from__title",
             "replicated_from__owner_unit__name",
         )
-        .annotate(n=Count("id"))
-        .order_by("-n", "replicated_from__code")[:TOP_REPLICATED]
+        # Up to the period's end already: "new" needs only its start.
+        .annotate(n=Count("id"), new=_count_since(start, "registered_on"))
     )
+    new = sum(row["new"] for row in rows)
+    top = sorted(rows, key=lambda row: (-row["n"], row["replicated_from__code"]))[:TOP_REPLICATED]
     return {
         "total": new,
         "top": [
@@ -432,11 +432,10 @@ def _targets(
     end: dt.date | None,
 ) -> list[dict[str, Any]]:
     """The targets the unit's board set for the phase, each with its measured value."""
-    board = SteeringBoard.objects.filter(unit=unit).first()
-    if board is None or phase is None:
+    if phase is None:
         return []
     targets = list(
-        Target.objects.filter(board=board, phase=phase)
+        Target.objects.filter(board__unit=unit, phase=phase)
         .select_related("indicator")
         .order_by("kind", "unit_kind", "id")
     )

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -57,7 +58,8 @@ def _ancestors_in_scope(request: HttpRequest, unit: Unit) -> list[Unit]:
     paths = scope.scope_paths(user=request.user)
     steps = [step for step in unit.path.split("/") if step]
     ids = [int(step, 16) for step in steps[:-1]]
-    above = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    # The unit itself too, so the root's page runs the same query as any other.
+    above = {u.pk: u for u in Unit.objects.filter(Q(pk__in=ids) | Q(pk=unit.pk))}
     return [
         above[pk]
         for pk in ids

@@ -390,3 +390,32 @@ def test_boards_count_units_with_a_board_and_what_waits_in_their_queues(tree):
         "decisions": 0,
     }
     assert late["D2"]["reports"] == 0
+
+
+def test_target_and_indicator_pages_let_the_right_people_write(tree, client):
+    board = BoardFactory(unit=tree["P"])
+    secretary = BoardMemberFactory(board=board, role=Role.SECRETARY).user
+    member = BoardMemberFactory(board=board, role=Role.MEMBER).user
+    official = UnitRoleFactory(unit=tree["A"], role=Role.OFFICIAL).user
+    target = {"phase": "2021-2025", "kind": "board_share", "unit_kind": "commune", "value": "90"}
+
+    client.force_login(member)
+    assert "Đặt chỉ tiêu" not in client.get("/dashboard/targets/?unit=P").content.decode()
+    assert client.post("/dashboard/targets/?unit=P", target).status_code == 403
+    client.force_login(secretary)
+    answer = client.post("/dashboard/targets/?unit=P", target, follow=True)
+    assert "Đã đặt chỉ tiêu." in answer.content.decode()
+    assert "0/3: 0,0%" in answer.content.decode()  # no commune has a board yet
+    client.force_login(official)
+    assert client.get("/dashboard/targets/?unit=P").status_code == 404
+    value = {"unit": "A", "indicator": "mobilisation_regulation", "year": "2024", "value": "1"}
+    answer = client.post("/dashboard/indicators/?unit=A", value, follow=True)
+    assert "Đã ghi chỉ số." in answer.content.decode()
+    refused = client.post("/dashboard/indicators/?unit=A", {**value, "unit": "B"}, follow=True)
+    assert refused.status_code == 404  # B is outside the official's units
+    client.force_login(member)  # a board above records too
+    answer = client.post("/dashboard/indicators/?unit=B", {**value, "unit": "B"}, follow=True)
+    assert "Đã ghi chỉ số." in answer.content.decode()
+    stats = movement_statistics(unit=tree["P"], year=2024)
+    regulation = next(i for i in stats["indicators"] if i["code"] == "mobilisation_regulation")
+    assert (regulation["yes"], regulation["units"]) == (2, 3)
