@@ -56,7 +56,10 @@ def bar_chart(bars: list[Bar], *, title: str, color: str = PALETTE[0]) -> SafeSt
         length = max(2.0, usable * float(bar.value) / float(top)) if bar.value else 0
         text = f"{bar.label}: {_n(bar.value)}"
         item = (
-            f'<g class="bar"><text x="0" y="{y + 14}" font-size="15" fill="#222">'
+            # A see-through row under the label and the bar: the whole row is the link.
+            f'<g class="bar"><rect x="0" y="{y}" width="{WIDTH}" height="{ROW_HEIGHT - 2}" '
+            f'fill="#fff" fill-opacity="0"/>'
+            f'<text x="0" y="{y + 14}" font-size="15" fill="#222">'
             f"{escape(bar.label)}</text>"
             f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="{BAR_HEIGHT}" '
             f'fill="{color}" rx="2"/>'
