@@ -70,11 +70,11 @@ def _ancestors_in_scope(request: HttpRequest, unit: Unit) -> list[Unit]:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, unit, phase, year = _query(request)
-    if unit is None:
-        raise Http404
     context = {"form": form, "unit": unit}
     if form.is_bound and form.errors:
         return render(request, "stats/dashboard.html", context, status=400)
+    if unit is None:
+        raise Http404
     statistics = selectors.movement_statistics(unit=unit, phase=phase, year=year)
     query = {"unit": unit.code}
     if phase:
@@ -173,8 +173,10 @@ class IndicatorForm(forms.Form):
 
 def _visible_or_404(request: HttpRequest, code: str | None) -> Unit:
     try:
-        return scope.visible_unit(user=request.user, code=code)
-    except scope.OutOfScope as error:
+        # A form field's checks (length, no NUL character) before the code reaches SQL.
+        code = forms.CharField(max_length=64, required=False).clean(code)
+        return scope.visible_unit(user=request.user, code=code or None)
+    except (forms.ValidationError, scope.OutOfScope) as error:
         raise Http404(str(error)) from error
 
 

@@ -419,3 +419,20 @@ def test_target_and_indicator_pages_let_the_right_people_write(tree, client):
     stats = movement_statistics(unit=tree["P"], year=2024)
     regulation = next(i for i in stats["indicators"] if i["code"] == "mobilisation_regulation")
     assert (regulation["yes"], regulation["units"]) == (2, 3)
+
+
+def test_report_files_need_an_output_path_and_bad_unit_codes_are_404(tree, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--format xlsx cần --out TỆP"):
+        call_command("movement_report", "--unit", "P", "--format", "xlsx", stdout=StringIO())
+    client.force_login(UnitRoleFactory(unit=tree["P"], role=Role.LEADER).user)
+    for url in ("/dashboard/targets/?unit=%00", "/dashboard/indicators/?unit=" + "X" * 80):
+        assert client.get(url).status_code == 404
+    assert client.get("/dashboard/?unit=%00").status_code == 400
+    answer = client.get("/dashboard/report.xlsx?unit=D1&year=2020")
+    assert answer.status_code == 200
+    assert answer["Content-Disposition"] == 'attachment; filename="bao-cao-D1-2020.xlsx"'
