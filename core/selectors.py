@@ -51,7 +51,7 @@ def report_period(
     return None, None
 
 
-def _count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count:
+def count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count:
     """Rows on or after ``start`` (all rows when there is no start)."""
     if start is None:
         return Count(column)
@@ -107,7 +107,7 @@ def movement_report_by_child(
         initiatives.order_by()
         .annotate(branch=Substr("owner_unit__path", 1, branch_length))
         .values("branch", "status", "kind")
-        .annotate(n=Count("id"), new=_count_since(start, "registered_on"))
+        .annotate(n=Count("id"), new=count_since(start, "registered_on"))
     )
     for row in rows:  # at most |branches| x |statuses| x |kinds| rows
         b = bucket(row["branch"])
@@ -131,7 +131,7 @@ def movement_report_by_child(
             # Counting a column of the (initiative, field) unique index keeps the link
             # table out of the heap (index-only scan) on PostgreSQL.
             n=Count("initiative_id"),
-            new=_count_since(start, "initiative__registered_on", "initiative_id"),
+            new=count_since(start, "initiative__registered_on", "initiative_id"),
         )
     ):
         bucket(row["branch"]).fields[row["field_id"]] = (row["n"], row["new"])

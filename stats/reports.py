@@ -122,7 +122,7 @@ def render_pdf(
     with translation.override("vi"):
         context = report_context(unit=unit, phase=phase, year=year, today=today)
         html = render_to_string("stats/pdf/report.html", context)
-    return rendering.write_pdf(rendering._document(html, "decision"))
+    return rendering.render_html_pdf(html, "decision")
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")

@@ -32,7 +32,7 @@ from core.models import (
     Unit,
     UnitKind,
 )
-from core.selectors import _count_since, movement_report_by_child, report_period
+from core.selectors import count_since, movement_report_by_child, report_period
 from documents.models import DecisionStatus
 from workflows.models import AnnualReport, AnnualReportStatus
 
@@ -223,13 +223,16 @@ def _by_year(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> list[
 
 def _recognised(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     """Initiatives recognised in the period (each once, whatever its recognitions), by field."""
-    recognised = Initiative.objects.filter(
-        Q(pk__in=_recognitions(unit, start, end).values("initiative_id"))
-        | Q(pk__in=_recorded_recognitions(unit, start, end).values("initiative_id"))
+    # A UNION of the two sources (each through its own indexes), not an OR of two IN lists.
+    ids = (
+        _recognitions(unit, start, end)
+        .order_by()
+        .values("initiative_id")
+        .union(_recorded_recognitions(unit, start, end).order_by().values("initiative_id"))
     )
-    total = recognised.count()
+    total = ids.count()
     counts = dict(
-        Initiative.fields.through.objects.filter(initiative__in=recognised)
+        Initiative.fields.through.objects.filter(initiative_id__in=ids)
         .order_by()
         .values("field_id")
         .annotate(n=Count("initiative_id", distinct=True))
@@ -261,7 +264,7 @@ def _replication(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> d
             "replicated_from__owner_unit__name",
         )
         # Up to the period's end already: "new" needs only its start.
-        .annotate(n=Count("id"), new=_count_since(start, "registered_on"))
+        .annotate(n=Count("id"), new=count_since(start, "registered_on"))
     )
     new = sum(row["new"] for row in rows)
     top = sorted(rows, key=lambda row: (-row["n"], row["replicated_from__code"]))[:TOP_REPLICATED]
@@ -283,7 +286,8 @@ def _boards(
     *, unit: Unit, children: list[Unit], today: dt.date, reference_day: dt.date
 ) -> dict[str, Any]:
     """Units with and without a steering board (by kind, as of the period's end), the open
-    cycles, and the boards' queues now: what waits, what is overdue, the oldest due date."""
+    cycles, and the queues of the subtree's boards now: what waits, what is overdue, the
+    oldest due date, and what is overdue by the branch of the board's unit."""
     units_by_kind = {}
     for row in (
         Unit.objects.subtree_of(unit)
@@ -305,8 +309,10 @@ def _boards(
         board__unit__path__startswith=unit.path, status=CycleStatus.OPEN
     ).count()
 
+    # The queues of the subtree's boards: their open cycles (few rows) lead to the reports
+    # through the (cycle, status) index, without joining 500,000 initiatives to their units.
     waiting = AnnualReport.objects.filter(
-        initiative__owner_unit__path__startswith=unit.path, cycle__status=CycleStatus.OPEN
+        cycle__board__unit__path__startswith=unit.path, cycle__status=CycleStatus.OPEN
     ).exclude(status=AnnualReportStatus.DECIDED)
     due_of = {
         AnnualReportStatus.PENDING: ("reports", "due_on"),
@@ -319,7 +325,7 @@ def _boards(
     overdue_by_branch: dict[str, Counter[str]] = defaultdict(Counter)
     rows = (
         waiting.order_by()
-        .annotate(branch=Substr("initiative__owner_unit__path", 1, _branch_length(unit)))
+        .annotate(branch=Substr("cycle__board__unit__path", 1, _branch_length(unit)))
         .values("branch", "status")
         .annotate(
             n=Count("id"),
@@ -441,7 +447,12 @@ def _targets(
     )
     if not targets:
         return []
-    registering = _registering_units(unit=unit, start=start, end=end)
+    # Only a "units that registered" target needs this count (a scan of the subtree).
+    registering = (
+        _registering_units(unit=unit, start=start, end=end)
+        if any(t.kind == TargetKind.REGISTERING_SHARE for t in targets)
+        else {}
+    )
     units_by_kind = statistics["boards"]["units"]
     indicators = {entry["code"]: entry for entry in statistics["indicators"]}
     out = []
