@@ -13,7 +13,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
@@ -81,12 +81,13 @@ def movement_report_by_child(
     phase: Phase | None = None,
     year: int | None = None,
     branches: Sequence[str] = (),
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[int, int]]:
     """``movement_report`` and the same figures for each branch below ``unit``: a dict from
     the tree path of each child unit (and ``unit.path`` itself for what the unit owns
     directly) to its ``{"initiatives", "commendations"}`` figures. The branches add up to
     the whole; the same four queries, grouped by the path prefix one level down. The paths in
-    ``branches`` are in the answer even when they count nothing."""
+    ``branches`` are in the answer even when they count nothing. Third, the initiatives
+    registered in the period and still going (``new``) per calendar year."""
     if not unit.path:
         # An empty path would make the prefix filter select the whole country.
         raise InvalidInput(_("The unit %(code)s has no tree path.") % {"code": unit.code})
@@ -105,17 +106,23 @@ def movement_report_by_child(
         initiatives = initiatives.filter(registered_on__lte=end)
     rows = (
         initiatives.order_by()
-        .annotate(branch=Substr("owner_unit__path", 1, branch_length))
-        .values("branch", "status", "kind")
+        .annotate(
+            branch=Substr("owner_unit__path", 1, branch_length), year=ExtractYear("registered_on")
+        )
+        .values("branch", "status", "kind", "year")
         .annotate(n=Count("id"), new=count_since(start, "registered_on"))
     )
-    for row in rows:  # at most |branches| x |statuses| x |kinds| rows
+    new_by_year: Counter[int] = Counter()
+    # At most |branches| x |statuses| x |kinds| x |years| rows; the year gives the
+    # statistics' registrations per year from the same scan.
+    for row in rows:
         b = bucket(row["branch"])
         b.by_status[row["status"]] += row["n"]
         if row["status"] in ENDED_STATUSES:
             continue
         b.by_kind[row["kind"]] += row["n"]
         b.new_by_kind[row["kind"]] += row["new"]
+        new_by_year[row["year"]] += row["new"]
 
     # --- Fields: one GROUP BY branch, field over the M2M link table -------------------------
     links = Initiative.fields.through.objects.filter(
@@ -167,7 +174,11 @@ def movement_report_by_child(
         "year": year,
         **whole.figures(catalogue),
     }
-    return report, {key: b.figures(catalogue) for key, b in buckets.items()}
+    return (
+        report,
+        {key: b.figures(catalogue) for key, b in buckets.items()},
+        {year: n for year, n in sorted(new_by_year.items()) if n},
+    )
 
 
 @dataclass

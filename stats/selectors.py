@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import ExtractYear, Substr
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from core.models import (
@@ -81,7 +81,7 @@ def movement_statistics(
     today = today or timezone.localdate()
     start, end = report_period(phase=phase, year=year)
     children = child_units(unit=unit)
-    report, branches = movement_report_by_child(
+    report, branches, new_by_year = movement_report_by_child(
         unit=unit, phase=phase, year=year, branches=[c.path for c in children] + [unit.path]
     )
     by_unit = []
@@ -109,7 +109,7 @@ def movement_statistics(
     statistics = {
         **report,
         "by_unit": by_unit,
-        "by_year": _by_year(unit=unit, start=start, end=end),
+        "by_year": _by_year(unit=unit, start=start, end=end, registered=new_by_year),
         "recognised": recognised,
         "replication": _replication(unit=unit, start=start, end=end),
         "boards": boards,
@@ -161,20 +161,11 @@ def _recorded_recognitions(unit: Unit, start: dt.date | None, end: dt.date | Non
     return lines
 
 
-def _by_year(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> list[dict[str, int]]:
+def _by_year(
+    *, unit: Unit, start: dt.date | None, end: dt.date | None, registered: dict[int, int]
+) -> list[dict[str, int]]:
     """Per calendar year of the period: initiatives registered (not withdrawn or
     discontinued, as ``new``), recognised (by the decision's date) and commendations decided."""
-    registered = dict(
-        Initiative.objects.filter(
-            _period_q("registered_on", start, end), owner_unit__path__startswith=unit.path
-        )
-        .exclude(status__in=ENDED_STATUSES)
-        .order_by()
-        .annotate(y=ExtractYear("registered_on"))
-        .values("y")
-        .annotate(n=Count("id"))
-        .values_list("y", "n")
-    )
     recognised = Counter(
         dict(
             _recognitions(unit, start, end)
@@ -305,45 +296,47 @@ def _boards(
             "without_board": row["n"] - row["with_board"],
         }
     units = {kind: units_by_kind[kind] for kind in UnitKind.values if kind in units_by_kind}
-    cycles_open = ReviewCycle.objects.filter(
-        board__unit__path__startswith=unit.path, status=CycleStatus.OPEN
-    ).count()
-
-    # The queues of the subtree's boards: their open cycles (few rows) lead to the reports
-    # through the (cycle, status) index, without joining 500,000 initiatives to their units.
-    waiting = AnnualReport.objects.filter(
-        cycle__board__unit__path__startswith=unit.path, cycle__status=CycleStatus.OPEN
-    ).exclude(status=AnnualReportStatus.DECIDED)
-    due_of = {
-        AnnualReportStatus.PENDING: ("reports", "due_on"),
-        AnnualReportStatus.SUBMITTED: ("evaluations", "cycle__evaluation_due"),
-        AnnualReportStatus.EVALUATION_CLOSED: ("decisions", "cycle__decision_due"),
+    # The queues of the subtree's boards: their open cycles (a few rows) first, then the
+    # reports of those cycles through the (cycle, status) index, grouped by cycle.
+    cycles = {
+        pk: (path[: _branch_length(unit)], evaluation_due, decision_due)
+        for pk, path, evaluation_due, decision_due in ReviewCycle.objects.filter(
+            board__unit__path__startswith=unit.path, status=CycleStatus.OPEN
+        ).values_list("pk", "board__unit__path", "evaluation_due", "decision_due")
     }
-    queues = {
-        name: {"waiting": 0, "overdue": 0, "oldest_due": None} for name, _d in due_of.values()
+    cycles_open = len(cycles)
+    names = {
+        AnnualReportStatus.PENDING: "reports",
+        AnnualReportStatus.SUBMITTED: "evaluations",
+        AnnualReportStatus.EVALUATION_CLOSED: "decisions",
     }
+    queues = {name: {"waiting": 0, "overdue": 0, "oldest_due": None} for name in names.values()}
     overdue_by_branch: dict[str, Counter[str]] = defaultdict(Counter)
+    # Always one query (an empty IN list would skip it): cycle ids are positive.
     rows = (
-        waiting.order_by()
-        .annotate(branch=Substr("cycle__board__unit__path", 1, _branch_length(unit)))
-        .values("branch", "status")
+        AnnualReport.objects.filter(cycle_id__in=list(cycles) or [0])
+        .exclude(status=AnnualReportStatus.DECIDED)
+        .order_by()
+        .values("cycle_id", "status")
         .annotate(
             n=Count("id"),
-            **{
-                f"late_{status}": Count("id", filter=Q(**{f"{lookup}__lt": today}))
-                for status, (_n, lookup) in due_of.items()
-            },
-            **{f"oldest_{status}": Min(lookup) for status, (_n, lookup) in due_of.items()},
+            late=Count("id", filter=Q(due_on__lt=today)),
+            oldest=Min("due_on"),
         )
     )
     for row in rows:
-        name, _lookup = due_of[row["status"]]
+        name = names[row["status"]]
+        branch, evaluation_due, decision_due = cycles[row["cycle_id"]]
         queue = queues[name]
         queue["waiting"] += row["n"]
-        late = row[f"late_{row['status']}"]
+        # A report's own due date; an evaluation's and a decision's are the cycle's.
+        if name == "reports":
+            late, oldest = row["late"], row["oldest"]
+        else:
+            due = evaluation_due if name == "evaluations" else decision_due
+            late, oldest = (row["n"] if due < today else 0), due
         queue["overdue"] += late
-        overdue_by_branch[row["branch"]][name] += late
-        oldest = row[f"oldest_{row['status']}"]
+        overdue_by_branch[branch][name] += late
         if oldest is not None and (queue["oldest_due"] is None or oldest < queue["oldest_due"]):
             queue["oldest_due"] = oldest
     for queue in queues.values():
@@ -358,7 +351,7 @@ def _boards(
             {
                 "code": branch_unit.code,
                 "name": branch_unit.name,
-                **{name: late[name] for name, _l in due_of.values()},
+                **{name: late[name] for name in names.values()},
             }
         )
     return {
@@ -418,14 +411,18 @@ def _indicators(
 
 
 def _registering_units(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> dict[str, int]:
+    """Units of each kind that registered an initiative in the period: one probe of the
+    (owner unit, status) index per unit, not a DISTINCT over every initiative."""
+    registered = Initiative.objects.filter(
+        _period_q("registered_on", start, end), owner_unit=OuterRef("pk")
+    )
     return dict(
-        Initiative.objects.filter(
-            _period_q("registered_on", start, end), owner_unit__path__startswith=unit.path
-        )
+        Unit.objects.subtree_of(unit)
+        .filter(Exists(registered))
         .order_by()
-        .values("owner_unit__kind")
-        .annotate(n=Count("owner_unit_id", distinct=True))
-        .values_list("owner_unit__kind", "n")
+        .values("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
     )
 
 
