@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.models import SteeringBoard, UnitKind
-from workflows.api.serializers import PhaseField
+from workflows.api.serializers import InputSerializer, PhaseField
 from workflows.api.views import ERRORS, ApiView, parse
 
 from . import scope, selectors, services
@@ -24,7 +24,7 @@ UNIT_KIND_HELP = " | ".join(UnitKind.values)
 # --- input ----------------------------------------------------------------------------------
 
 
-class StatsQuerySerializer(serializers.Serializer):
+class StatsQuerySerializer(InputSerializer):
     unit = serializers.CharField(
         required=False,
         max_length=64,
@@ -40,12 +40,12 @@ class StatsQuerySerializer(serializers.Serializer):
     )
 
 
-class TargetQuerySerializer(serializers.Serializer):
+class TargetQuerySerializer(InputSerializer):
     unit = serializers.CharField(required=False, max_length=64)
     phase = serializers.RegexField(r"^\d{4}-\d{4}$", required=False)
 
 
-class TargetInputSerializer(serializers.Serializer):
+class TargetInputSerializer(InputSerializer):
     unit = serializers.CharField(
         max_length=64, help_text=gettext_lazy("The code of the unit whose board sets it.")
     )
@@ -83,12 +83,12 @@ class TargetInputSerializer(serializers.Serializer):
         return value
 
 
-class IndicatorQuerySerializer(serializers.Serializer):
+class IndicatorQuerySerializer(InputSerializer):
     unit = serializers.CharField(required=False, max_length=64)
     year = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
 
 
-class IndicatorInputSerializer(serializers.Serializer):
+class IndicatorInputSerializer(InputSerializer):
     unit = serializers.CharField(max_length=64)
     indicator = serializers.SlugRelatedField(
         slug_field="code", queryset=Indicator.objects.filter(is_active=True)

@@ -1,14 +1,14 @@
-"""Which units a user may read statistics of: their units' subtrees (one scope rule with the
-rest of the product: ``workflows.takers.user_roles``)."""
+"""Which units a user may read statistics of: their units' subtrees, the whole tree for a
+superuser (the product's one scope rule: ``core.selectors.scope_paths``)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core import selectors as core_selectors
 from core.errors import DomainError, InvalidInput
 from core.models import Phase, Unit, User
 from core.selectors import report_period
-from workflows.takers import user_roles
 
 
 class OutOfScope(DomainError):
@@ -17,15 +17,18 @@ class OutOfScope(DomainError):
     status = 404
 
 
-def scope_paths(*, user: User) -> tuple[str, ...]:
-    if not user.is_authenticated or not user.is_active:
-        return ()
-    return user_roles(user=user).scope_paths
+def scope_paths(*, user: User) -> tuple[str, ...] | None:
+    """The covering paths the user may see; ``None``: the whole tree."""
+    return core_selectors.scope_paths(user=user)
 
 
 def default_unit(*, user: User) -> Unit | None:
-    """The top of the user's first subtree (the highest of their units)."""
-    paths = sorted(scope_paths(user=user), key=lambda p: (len(p), p))
+    """The top of the user's first subtree (the highest of their units); for a superuser,
+    the first root of the tree."""
+    paths = scope_paths(user=user)
+    if paths is None:
+        return Unit.objects.filter(depth=0).exclude(path="").order_by("path").first()
+    paths = sorted(paths, key=lambda p: (len(p), p))
     if not paths:
         return None
     return Unit.objects.filter(path=paths[0]).first()
@@ -38,9 +41,7 @@ def visible_unit(*, user: User, code: str | None) -> Unit:
         unit = default_unit(user=user)
     else:
         unit = Unit.objects.filter(code=code).first()
-    if unit is None or not unit.path:
-        raise OutOfScope(_("No such unit in your units."))
-    if not any(unit.path.startswith(path) for path in scope_paths(user=user)):
+    if unit is None or not unit.path or not core_selectors.unit_in_scope(user=user, unit=unit):
         raise OutOfScope(_("No such unit in your units."))
     return unit
 

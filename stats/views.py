@@ -17,13 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError, InvalidInput
+from core.forms import CleanTextForm
 from core.models import Phase, SteeringBoard, Unit, UnitKind
+from core.text import refuse_control_characters
 
 from . import presentation, reports, scope, selectors, services
 from .models import Indicator, TargetKind, UnitIndicator
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(CleanTextForm):
     unit = forms.CharField(label=_("Unit code"), required=False, max_length=64)
     phase = forms.ModelChoiceField(
         label=_("Phase"),
@@ -63,7 +65,7 @@ def _ancestors_in_scope(request: HttpRequest, unit: Unit) -> list[Unit]:
     return [
         above[pk]
         for pk in ids
-        if pk in above and any(above[pk].path.startswith(path) for path in paths)
+        if pk in above and (paths is None or any(above[pk].path.startswith(p) for p in paths))
     ]
 
 
@@ -131,7 +133,7 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
 # --- targets and indicators -------------------------------------------------------------------
 
 
-class TargetForm(forms.Form):
+class TargetForm(CleanTextForm):
     phase = forms.ModelChoiceField(
         label=_("Phase"), queryset=Phase.objects.order_by("starts_on"), to_field_name="code"
     )
@@ -154,7 +156,7 @@ class TargetForm(forms.Form):
     )
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(CleanTextForm):
     unit = forms.CharField(label=_("Unit code"), max_length=64)
     indicator = forms.ModelChoiceField(
         label=_("Indicator"),
@@ -173,8 +175,10 @@ class IndicatorForm(forms.Form):
 
 def _visible_or_404(request: HttpRequest, code: str | None) -> Unit:
     try:
-        # A form field's checks (length, no NUL character) before the code reaches SQL.
-        code = forms.CharField(max_length=64, required=False).clean(code)
+        # A form field's checks (length, no control character) before the code reaches SQL.
+        field = forms.CharField(max_length=64, required=False)
+        field.validators.append(refuse_control_characters)
+        code = field.clean(code)
         return scope.visible_unit(user=request.user, code=code or None)
     except (forms.ValidationError, scope.OutOfScope) as error:
         raise Http404(str(error)) from error
