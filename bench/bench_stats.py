@@ -56,6 +56,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--runs", type=int, default=9, help="timed runs per figure (≥ 7)")
     parser.add_argument(
+        "--scope",
+        choices=["both", "province", "country"],
+        default="both",
+        help="measure the province, the country or both",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep the database if it already holds a complete dataset of this size",
@@ -154,6 +160,7 @@ def main() -> int:
     from stats.selectors import movement_statistics
 
     if reuse:
+        call_command("migrate", verbosity=0)  # apps added since it was built
         print(f"reusing {args.database} ({args.n:,} initiatives taking part)")
     else:
         call_command("migrate", verbosity=0)
@@ -187,10 +194,10 @@ def main() -> int:
     load_before = os.getloadavg()
     counts: dict[str, set[int]] = {}
 
-    for unit, label, target in [
-        (province, "province", PROVINCE_TARGET_MS),
-        (root, "country", COUNTRY_TARGET_MS),
-    ]:
+    scopes = [(province, "province", PROVINCE_TARGET_MS), (root, "country", COUNTRY_TARGET_MS)]
+    for unit, label, target in scopes:
+        if args.scope not in ("both", label):
+            continue
         for period, query in [("all time", ""), ("phase 2021-2025", "&phase=2021-2025")]:
             kwargs = {"phase": phase} if query else {}
             stats = movement_statistics(unit=unit, **kwargs)
