@@ -105,11 +105,14 @@ def movement_statistics(
     indicators = _indicators(
         unit=unit, units_by_kind=boards["units"], last_year=(end or today).year
     )
-    recognised = _recognised(unit=unit, start=start, end=end)
+    pairs = _recognition_pairs(unit=unit, start=start, end=end)
+    recognised = _recognised(unit=unit, start=start, end=end, pairs=pairs)
     statistics = {
         **report,
         "by_unit": by_unit,
-        "by_year": _by_year(unit=unit, start=start, end=end, registered=new_by_year),
+        "by_year": _by_year(
+            unit=unit, start=start, end=end, registered=new_by_year, recognitions=pairs
+        ),
         "recognised": recognised,
         "replication": _replication(unit=unit, start=start, end=end),
         "boards": boards,
@@ -162,30 +165,17 @@ def _recorded_recognitions(unit: Unit, start: dt.date | None, end: dt.date | Non
 
 
 def _by_year(
-    *, unit: Unit, start: dt.date | None, end: dt.date | None, registered: dict[int, int]
+    *,
+    unit: Unit,
+    start: dt.date | None,
+    end: dt.date | None,
+    registered: dict[int, int],
+    recognitions: list[tuple[int, int]],
 ) -> list[dict[str, int]]:
     """Per calendar year of the period: initiatives registered (not withdrawn or
     discontinued, as ``new``), recognised (by the decision's date) and commendations decided."""
-    recognised = Counter(
-        dict(
-            _recognitions(unit, start, end)
-            .order_by()
-            .annotate(y=ExtractYear("recognition_decision__issued_on"))
-            .values("y")
-            .annotate(n=Count("initiative_id", distinct=True))
-            .values_list("y", "n")
-        )
-    )
-    recognised.update(
-        dict(
-            _recorded_recognitions(unit, start, end)
-            .order_by()
-            .annotate(y=ExtractYear("at"))
-            .values("y")
-            .annotate(n=Count("initiative_id", distinct=True))
-            .values_list("y", "n")
-        )
-    )
+    # Each initiative once a year (the pairs are distinct).
+    recognised = Counter(year for _initiative, year in recognitions)
     commended = dict(
         Commendation.objects.filter(
             _period_q("decision_date", start, end), unit__path__startswith=unit.path
@@ -212,16 +202,40 @@ def _by_year(
     ]
 
 
-def _recognised(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+def _recognition_pairs(
+    *, unit: Unit, start: dt.date | None, end: dt.date | None
+) -> list[tuple[int, int]]:
+    """(initiative, year) of every recognition in the period, from both sources, distinct:
+    one UNION query (each side through its own indexes), not an OR of two IN lists."""
+    return list(
+        _recognitions(unit, start, end)
+        .order_by()
+        .annotate(y=ExtractYear("recognition_decision__issued_on"))
+        .values_list("initiative_id", "y")
+        .union(
+            _recorded_recognitions(unit, start, end)
+            .order_by()
+            .annotate(y=ExtractYear("at"))
+            .values_list("initiative_id", "y")
+        )
+    )
+
+
+def _recognised(
+    *,
+    unit: Unit,
+    start: dt.date | None,
+    end: dt.date | None,
+    pairs: list[tuple[int, int]],
+) -> dict[str, Any]:
     """Initiatives recognised in the period (each once, whatever its recognitions), by field."""
-    # A UNION of the two sources (each through its own indexes), not an OR of two IN lists.
+    total = len({initiative for initiative, _year in pairs})
     ids = (
         _recognitions(unit, start, end)
         .order_by()
         .values("initiative_id")
         .union(_recorded_recognitions(unit, start, end).order_by().values("initiative_id"))
     )
-    total = ids.count()
     counts = dict(
         Initiative.fields.through.objects.filter(initiative_id__in=ids)
         .order_by()
