@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "documents",
+    "stats",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("documents.urls")),
     path("", include("workflows.web.urls")),
+    path("", include("stats.urls")),
     path("", include("core.urls")),
 ]
 

@@ -178,6 +178,13 @@ def render_decision_pdf(content: dict) -> bytes:
         return document.write_pdf(**_pdf_options())
 
 
+def render_html_pdf(html: str, style: str = "decision") -> bytes:
+    """Any state-format document (the statistics' phase report) laid out with one of these
+    stylesheets, so it prints like the decisions."""
+    with _render_lock:
+        return _document(html, style).write_pdf(**_pdf_options())
+
+
 # --- Certificates ---------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.models import (
+    ENDED_STATUSES,
     PATH_SEPARATOR,
     BoardMember,
     Initiative,
@@ -298,9 +299,27 @@ def initiative_list(
     unit: str | None = None,
     phase: str | None = None,
     kind: str | None = None,
+    registered_from: dt.date | None = None,
+    registered_to: dt.date | None = None,
+    ongoing: bool = False,
+    own: bool = False,
+    replicas: bool = False,
+    replicated_from: str | None = None,
 ) -> QuerySet[Initiative]:
-    """The user's initiatives, filtered; ``unit`` (a code) keeps that unit's subtree."""
+    """The user's initiatives, filtered; ``unit`` (a code) keeps that unit's subtree (only
+    the unit's own with ``own``). The statistics link here with the report's rules:
+    registered in a date range, ``ongoing`` (not withdrawn or discontinued), replications."""
     initiatives = initiatives_for_user(user=user)
+    if registered_from:
+        initiatives = initiatives.filter(registered_on__gte=registered_from)
+    if registered_to:
+        initiatives = initiatives.filter(registered_on__lte=registered_to)
+    if ongoing:
+        initiatives = initiatives.exclude(status__in=ENDED_STATUSES)
+    if replicas:
+        initiatives = initiatives.filter(replicated_from__isnull=False)
+    if replicated_from:
+        initiatives = initiatives.filter(replicated_from__code=replicated_from)
     if status:
         initiatives = initiatives.filter(status=status)
     if kind:
@@ -313,7 +332,10 @@ def initiative_list(
         path = Unit.objects.filter(code=unit).values_list("path", flat=True).first()
         if path is None:
             return initiatives.none()
-        initiatives = initiatives.filter(owner_unit__path__startswith=path)
+        if own:
+            initiatives = initiatives.filter(owner_unit__path=path)
+        else:
+            initiatives = initiatives.filter(owner_unit__path__startswith=path)
     return initiatives
 
 

@@ -169,12 +169,29 @@ class InitiativeCreateSerializer(InputSerializer):
     owner_name = serializers.CharField(required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
     goals = serializers.CharField(required=False, allow_blank=True, default="")
+    replicated_from = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text=gettext_lazy("The code of the initiative it replicates (nhân rộng), if any."),
+    )
 
     def validate_unit_code(self, value: str) -> Unit:
         unit = Unit.objects.filter(code=value.strip()).first()
         if unit is None:
             raise serializers.ValidationError(_("Unknown unit code: %(code)s") % {"code": value})
         return unit
+
+    def validate_replicated_from(self, value: str) -> Initiative | None:
+        if not value.strip():
+            return None
+        source = Initiative.objects.select_related("owner_unit").filter(code=value.strip()).first()
+        if source is None:
+            raise serializers.ValidationError(
+                _("Unknown initiative code: %(code)s") % {"code": value}
+            )
+        return source
 
 
 class InitiativeResubmitSerializer(InputSerializer):

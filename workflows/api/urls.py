@@ -4,6 +4,7 @@ from django.urls import path
 
 from documents import api as documents_api
 from notifications import api as notifications_api
+from stats import api as stats_api
 
 from . import issuers, views
 
@@ -86,4 +87,7 @@ urlpatterns = [
         issuers.IssuingBodyLegalBasesView.as_view(),
         name="issuing-body-legal-bases",
     ),
+    path("stats/", stats_api.StatsView.as_view(), name="stats"),
+    path("targets/", stats_api.TargetListView.as_view(), name="target-list"),
+    path("indicators/", stats_api.IndicatorListView.as_view(), name="indicator-list"),
 ]

@@ -217,6 +217,7 @@ class InitiativeListView(ApiMixin, ListAPIView):
             owner_name=data["owner_name"],
             description=data["description"],
             goals=data["goals"],
+            replicated_from=data["replicated_from"],
         )
         return Response(_rendered(initiative), status=status.HTTP_201_CREATED)
 

@@ -43,6 +43,7 @@ from workflows.takers import Subject, Taker, ancestor_ids, holds_board_role_abov
 from . import forms as f
 
 PAGE_SIZE = 25
+REPLICAS_SHOWN = 50
 
 
 def _lifecycle(task: Task):
@@ -159,10 +160,17 @@ def _initiative_page(
         for action in ACTIONS
         if action in allowed or (bound and bound[0] == action)
     }
+    # Its replicas (nhân rộng) the reader may see; the source shows through the initiative.
+    replicas = selectors.initiatives_for_user(user=request.user).filter(replicated_from=initiative)
     return render(
         request,
         "workflows/initiative_detail.html",
-        {"initiative": initiative, "action_forms": action_forms},
+        {
+            "initiative": initiative,
+            "action_forms": action_forms,
+            "replicas": replicas.order_by("registered_on", "pk")[:REPLICAS_SHOWN],
+            "replica_count": replicas.count(),
+        },
         status=status,
     )
 
@@ -224,6 +232,7 @@ def initiative_register(request: HttpRequest) -> HttpResponse:
                 owner_name=data["owner_name"],
                 description=data["description"],
                 goals=data["goals"],
+                replicated_from=data["replicated_from"],
             )
         except DomainError as error:
             messages.error(request, str(error))
