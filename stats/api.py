@@ -27,6 +27,7 @@ UNIT_KIND_HELP = " | ".join(UnitKind.values)
 class StatsQuerySerializer(InputSerializer):
     unit = serializers.CharField(
         required=False,
+        allow_blank=True,
         max_length=64,
         help_text=gettext_lazy("A unit's code (default: the highest of my units)."),
     )
@@ -41,7 +42,7 @@ class StatsQuerySerializer(InputSerializer):
 
 
 class TargetQuerySerializer(InputSerializer):
-    unit = serializers.CharField(required=False, max_length=64)
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=64)
     phase = serializers.RegexField(r"^\d{4}-\d{4}$", required=False)
 
 
@@ -84,7 +85,7 @@ class TargetInputSerializer(InputSerializer):
 
 
 class IndicatorQuerySerializer(InputSerializer):
-    unit = serializers.CharField(required=False, max_length=64)
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=64)
     year = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
 
 

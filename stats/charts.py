@@ -47,7 +47,7 @@ def bar_chart(bars: list[Bar], *, title: str, color: str = PALETTE[0]) -> SafeSt
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'xmlns="http://www.w3.org/2000/svg" width="100%" '
-        f'style="max-width:{WIDTH}px;height:auto" aria-label="{escape(title)}">',
+        f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     usable = WIDTH - 110
@@ -90,7 +90,7 @@ def line_chart(
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'xmlns="http://www.w3.org/2000/svg" width="100%" '
-        f'style="max-width:{WIDTH}px;height:auto" aria-label="{escape(title)}">',
+        f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{WIDTH - right}" '
         f'y2="{top_pad + plot_h}" stroke="#888"/>',
@@ -129,7 +129,7 @@ def progress_bar(percent: float | None, *, title: str) -> SafeString:
     color = PALETTE[2] if filled >= 100 else PALETTE[3]
     return mark_safe(
         f'<svg class="progress" role="img" viewBox="0 0 200 14" width="100%" '
-        f'style="max-width:200px;height:auto" xmlns="http://www.w3.org/2000/svg" '
+        f'xmlns="http://www.w3.org/2000/svg" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
         f'<rect x="0" y="0" width="200" height="14" fill="#eee"/>'
         f'<rect x="0" y="0" width="{2 * filled:.1f}" height="14" fill="{color}"/></svg>'

@@ -126,13 +126,13 @@ def scoped(
     return rule
 
 
-def clerks_documents(answer: set[int]) -> Callable[[str, str], Expect]:
+def clerks_documents(answer: set[int], *, api: bool = False) -> Callable[[str, str], Expect]:
     """Decisions' pages, PDFs, print jobs: a clerk of the issuer's unit or above, or the
     superuser; everyone else 404 (staff included)."""
 
     def rule(role: str, relation: str) -> Expect:
         if role == "anonymous":
-            return LOGIN
+            return API_LOGIN if api else LOGIN
         if role == "superuser" or (role == "clerk" and relation in ("own", "child")):
             return answer
         return HIDDEN
@@ -237,7 +237,24 @@ ROWS: dict[str, Row] = {
         scoped(ANSWERED | {415}, api=True), method="post", obj="decision", api=True
     ),
     "api:notification-read": Row(personal(OK, api=True), method="post", obj="message", api=True),
+    # Statistics of one's own subtree (the default unit: no id to probe).
+    "api:stats": Row(logged_in(OK, api=True), api=True),
+    "api:target-list": Row(logged_in(OK, api=True), api=True),
+    "api:target-list POST": Row(logged_in({400}, api=True), method="post", api=True),
+    "api:indicator-list": Row(logged_in(OK, api=True), api=True),
+    "api:indicator-list POST": Row(logged_in({400}, api=True), method="post", api=True),
+    # A print job: the clerks of its decision's body.
+    "api:print-job": Row(clerks_documents(OK, api=True), obj="print_job", api=True),
+    "api:print-job-retry": Row(
+        clerks_documents({409}, api=True), method="post", obj="print_job", api=True
+    ),
     # --- web
+    "stats:dashboard": Row(logged_in(OK)),
+    "stats:targets": Row(logged_in(OK)),
+    "stats:indicators": Row(logged_in(OK)),
+    "stats:report-pdf": Row(logged_in(OK)),
+    "stats:report-xlsx": Row(logged_in(OK)),
+    "documents:print-job-retry": Row(clerks_documents(ANSWERED), method="post", obj="print_job"),
     "notifications:inbox": Row(logged_in(OK)),
     "notifications:read-all": Row(logged_in(REDIRECT), method="post"),
     "notifications:detail": Row(personal(OK), obj="message"),
@@ -467,10 +484,16 @@ ADMIN_OBJECTS: dict[str, Callable[[Matrix, str], Any] | None] = {
     "axes.accessfailurelog": None,
     "viewflow.process": None,
     "viewflow.task": None,
+    # Statistics: staff is not given this app (403); the catalogue is national.
+    "stats.indicator": None,
+    "stats.unitindicator": None,
+    "stats.target": None,
 }
 # Models the admin shows but lets no one add (history, the outbox, axes' logs).
 READ_ONLY_ADMIN = {
     "core.initiativestatuschange",
+    "stats.unitindicator",
+    "stats.target",
     "notifications.message",
     "notifications.delivery",
     "axes.accessattempt",
@@ -494,6 +517,8 @@ def admin_expect(label: str, page: str, role: str, relation: str | None) -> Expe
         return {403} if label in READ_ONLY_ADMIN else OK
     if page == "delete" and label == "core.initiativestatuschange":
         return {403}  # no one deletes history; refused before the id is even looked up
+    if page == "delete" and label == "stats.indicator":
+        return {403}  # recorded values refer to it: retired (not active), never deleted
     if page == "changelist":
         return OK
     scoped_model = ADMIN_OBJECTS.get(label) is not None
