@@ -54,6 +54,8 @@ SCOPE_LOOKUPS = {
     "core.boardmember": "board__unit__path",
     "notifications.message": "recipient__unit__path",
     "notifications.delivery": "message__recipient__unit__path",
+    "stats.unitindicator": "unit__path",
+    "stats.target": "board__unit__path",
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin import ScopedAdminMixin
+
 from .models import Indicator, Target, UnitIndicator
 
 
@@ -21,7 +23,7 @@ class IndicatorAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
