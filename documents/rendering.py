@@ -35,7 +35,7 @@ FONT_FILES = {
 # A family name no system font has, so fontconfig can never substitute a look-alike.
 FONT_FAMILY = "LiberationSerif DVK"
 STYLE_DIR = Path(__file__).resolve().parent / "pdf_styles"
-PROJECT_APPS = ("core", "workflows", "notifications", "documents")
+PROJECT_APPS = ("core", "workflows", "notifications", "documents", "stats")
 
 # WeasyPrint shares Pango/fontconfig state through the FontConfiguration: one render at a
 # time per process (threaded dev server, tests issuing from two threads).

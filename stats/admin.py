@@ -24,8 +24,6 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Read-only, and cut to a non-superuser's subtree like every admin of the tree."""
-
     show_full_result_count = False
     list_per_page = 50
 

@@ -117,6 +117,7 @@ def _report_file(request: HttpRequest, kind: str) -> HttpResponse:
         period = f"{phase.code}-{year}"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="bao-cao-{unit.code}-{period}.{kind}"'
+    response["Cache-Control"] = "private, no-cache"  # never kept by a shared cache
     return response
 
 

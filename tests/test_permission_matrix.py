@@ -237,24 +237,7 @@ ROWS: dict[str, Row] = {
         scoped(ANSWERED | {415}, api=True), method="post", obj="decision", api=True
     ),
     "api:notification-read": Row(personal(OK, api=True), method="post", obj="message", api=True),
-    # Statistics of one's own subtree (the default unit: no id to probe).
-    "api:stats": Row(logged_in(OK, api=True), api=True),
-    "api:target-list": Row(logged_in(OK, api=True), api=True),
-    "api:target-list POST": Row(logged_in({400}, api=True), method="post", api=True),
-    "api:indicator-list": Row(logged_in(OK, api=True), api=True),
-    "api:indicator-list POST": Row(logged_in({400}, api=True), method="post", api=True),
-    # A print job: the clerks of its decision's body.
-    "api:print-job": Row(clerks_documents(OK, api=True), obj="print_job", api=True),
-    "api:print-job-retry": Row(
-        clerks_documents({409}, api=True), method="post", obj="print_job", api=True
-    ),
     # --- web
-    "stats:dashboard": Row(logged_in(OK)),
-    "stats:targets": Row(logged_in(OK)),
-    "stats:indicators": Row(logged_in(OK)),
-    "stats:report-pdf": Row(logged_in(OK)),
-    "stats:report-xlsx": Row(logged_in(OK)),
-    "documents:print-job-retry": Row(clerks_documents(ANSWERED), method="post", obj="print_job"),
     "notifications:inbox": Row(logged_in(OK)),
     "notifications:read-all": Row(logged_in(REDIRECT), method="post"),
     "notifications:detail": Row(personal(OK), obj="message"),
@@ -292,6 +275,24 @@ ROWS: dict[str, Row] = {
         obj="issuer",
         api=True,
     ),
+    # Print jobs through the API (the clerks of the issuer's unit and above).
+    "api:print-job": Row(clerks_documents(OK, api=True), obj="print_job", api=True),
+    "api:print-job-retry": Row(
+        clerks_documents({409}, api=True), method="post", obj="print_job", api=True
+    ),
+    "documents:print-job-retry": Row(clerks_documents({302, 409}), method="post", obj="print_job"),
+    # Statistics of the caller's own subtree by default (a unit outside it is 404: the
+    # stats app's tests); an empty body is bad input.
+    "api:stats": Row(logged_in(OK, api=True), api=True),
+    "api:target-list": Row(logged_in(OK, api=True), api=True),
+    "api:target-list POST": Row(logged_in({400}, api=True), method="post", api=True),
+    "api:indicator-list": Row(logged_in(OK, api=True), api=True),
+    "api:indicator-list POST": Row(logged_in({400}, api=True), method="post", api=True),
+    "stats:dashboard": Row(logged_in(OK)),
+    "stats:report-pdf": Row(logged_in(OK)),
+    "stats:report-xlsx": Row(logged_in(OK)),
+    "stats:targets": Row(logged_in(OK)),
+    "stats:indicators": Row(logged_in(OK)),
     "workflows:task-list": Row(logged_in(OK)),
     # A registration's review task: only the district secretary's own one opens (the
     # commune has a board of its own, which reviews the child's).
@@ -482,18 +483,15 @@ ADMIN_OBJECTS: dict[str, Callable[[Matrix, str], Any] | None] = {
     "axes.accessattempt": None,
     "axes.accesslog": None,
     "axes.accessfailurelog": None,
-    "viewflow.process": None,
-    "viewflow.task": None,
-    # Statistics: staff is not given this app (403); the catalogue is national.
     "stats.indicator": None,
     "stats.unitindicator": None,
     "stats.target": None,
+    "viewflow.process": None,
+    "viewflow.task": None,
 }
 # Models the admin shows but lets no one add (history, the outbox, axes' logs).
 READ_ONLY_ADMIN = {
     "core.initiativestatuschange",
-    "stats.unitindicator",
-    "stats.target",
     "notifications.message",
     "notifications.delivery",
     "axes.accessattempt",
@@ -501,6 +499,8 @@ READ_ONLY_ADMIN = {
     "axes.accessfailurelog",
     "viewflow.process",
     "viewflow.task",
+    "stats.unitindicator",
+    "stats.target",
 }
 # What a staff member of the district (model permissions for core and notifications) may
 # open; other apps' models answer 403.
@@ -515,10 +515,10 @@ def admin_expect(label: str, page: str, role: str, relation: str | None) -> Expe
         return {403}
     if page == "add":
         return {403} if label in READ_ONLY_ADMIN else OK
-    if page == "delete" and label == "core.initiativestatuschange":
-        return {403}  # no one deletes history; refused before the id is even looked up
-    if page == "delete" and label == "stats.indicator":
-        return {403}  # recorded values refer to it: retired (not active), never deleted
+    if page == "delete" and label in ("core.initiativestatuschange", "stats.indicator"):
+        # No one deletes history (refused before the id is even looked up), nor an
+        # indicator that values refer to (it is retired instead).
+        return {403}
     if page == "changelist":
         return OK
     scoped_model = ADMIN_OBJECTS.get(label) is not None

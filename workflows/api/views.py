@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -57,6 +58,10 @@ def parse(serializer_class, data) -> dict:
     # Every input goes through the project's input base (control characters refused).
     if not issubclass(serializer_class, s.InputSerializer):
         raise TypeError(f"{serializer_class.__name__} must derive from InputSerializer")
+    if isinstance(data, QueryDict):
+        # A plain dict: an empty value (?unit=) is refused like in a body, as the schema
+        # says (minLength 1), instead of being read as absent.
+        data = data.dict()
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
