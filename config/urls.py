@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("stats.urls")),
     path("", include("core.urls")),
 ]
+
+# The API answers an unknown path (a non-numeric id) in JSON like any other 404.
+handler404 = "workflows.api.errors.not_found"

@@ -55,9 +55,20 @@ urlpatterns = [
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("decisions/<int:pk>/pdf/", documents_api.DecisionPdfView.as_view(), name="decision-pdf"),
     path(
+        "decisions/<int:pk>/signed-pdf/",
+        documents_api.DecisionSignedPdfView.as_view(),
+        name="decision-signed-pdf",
+    ),
+    path(
         "certificates/<int:pk>/pdf/",
         documents_api.CertificatePdfView.as_view(),
         name="certificate-pdf",
+    ),
+    path("print-jobs/<int:pk>/", documents_api.PrintJobView.as_view(), name="print-job"),
+    path(
+        "print-jobs/<int:pk>/retry/",
+        documents_api.PrintJobRetryView.as_view(),
+        name="print-job-retry",
     ),
     path(
         "notifications/",
