@@ -426,6 +426,9 @@ class Initiative(models.Model):
                 name="initiative_unit_status",
             ),
             models.Index(fields=["registered_on"], name="initiative_registered_on"),
+            # The statistics' "units that registered in the period": the (unit, date) pairs
+            # of the period read from the index alone, not the initiatives' rows.
+            models.Index(fields=["owner_unit", "registered_on"], name="initiative_unit_registered"),
             models.Index(fields=["phase", "status"], name="initiative_phase_status"),
             # The statistics' replication figures: only the few replicas, by owner unit.
             models.Index(
