@@ -426,6 +426,9 @@ class Initiative(models.Model):
                 name="initiative_unit_status",
             ),
             models.Index(fields=["registered_on"], name="initiative_registered_on"),
+            # The statistics' "units that registered in the period": the (unit, date) pairs
+            # of the period read from the index alone, not the initiatives' rows.
+            models.Index(fields=["owner_unit", "registered_on"], name="initiative_unit_registered"),
             models.Index(fields=["phase", "status"], name="initiative_phase_status"),
             # The statistics' replication figures: only the few replicas, by owner unit.
             models.Index(
@@ -471,8 +474,18 @@ class InitiativeStatusChange(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("history")
         ordering = ["at", "id"]
-        # The statistics count recognitions by the date of their history line.
-        indexes = [models.Index(fields=["to_status", "at"], name="status_change_to_at")]
+        # The statistics count recognitions by the date of their history line; the partial
+        # index lets them probe a subtree's initiatives for a recognition line (an index-only
+        # probe of the few recognition lines, not of the whole history).
+        indexes = [
+            models.Index(fields=["to_status", "at"], name="status_change_to_at"),
+            models.Index(
+                fields=["initiative", "at"],
+                include=["source"],
+                condition=models.Q(to_status="recognised"),
+                name="status_change_recognised",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.initiative_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -105,8 +105,9 @@ def movement_statistics(
     indicators = _indicators(
         unit=unit, units_by_kind=boards["units"], last_year=(end or today).year
     )
-    pairs = _recognition_pairs(unit=unit, start=start, end=end)
-    recognised = _recognised(unit=unit, start=start, end=end, pairs=pairs)
+    rows = _recognition_rows(unit=unit, start=start, end=end)
+    recognised = _recognised(rows=rows)
+    pairs = {(initiative, y) for initiative, y, _field in rows}
     statistics = {
         **report,
         "by_unit": by_unit,
@@ -170,11 +171,11 @@ def _by_year(
     start: dt.date | None,
     end: dt.date | None,
     registered: dict[int, int],
-    recognitions: list[tuple[int, int]],
+    recognitions: set[tuple[int, int]],
 ) -> list[dict[str, int]]:
     """Per calendar year of the period: initiatives registered (not withdrawn or
     discontinued, as ``new``), recognised (by the decision's date) and commendations decided."""
-    # Each initiative once a year (the pairs are distinct).
+    # Each initiative once a year (a set of pairs).
     recognised = Counter(year for _initiative, year in recognitions)
     commended = dict(
         Commendation.objects.filter(
@@ -202,47 +203,35 @@ def _by_year(
     ]
 
 
-def _recognition_pairs(
+def _recognition_rows(
     *, unit: Unit, start: dt.date | None, end: dt.date | None
-) -> list[tuple[int, int]]:
-    """(initiative, year) of every recognition in the period, from both sources, distinct:
-    one UNION query (each side through its own indexes), not an OR of two IN lists."""
+) -> list[tuple[int, int, int | None]]:
+    """(initiative, year, field) of every recognition in the period, from both sources,
+    distinct (field ``None`` for an initiative without fields): one UNION query (each side
+    through its own indexes, the fields through the link table's unique index), not an OR
+    of two IN lists, and the fields without a second pass over the recognitions."""
     return list(
         _recognitions(unit, start, end)
         .order_by()
         .annotate(y=ExtractYear("recognition_decision__issued_on"))
-        .values_list("initiative_id", "y")
+        .values_list("initiative_id", "y", "initiative__fields")
         .union(
             _recorded_recognitions(unit, start, end)
             .order_by()
             .annotate(y=ExtractYear("at"))
-            .values_list("initiative_id", "y")
+            .values_list("initiative_id", "y", "initiative__fields")
         )
     )
 
 
-def _recognised(
-    *,
-    unit: Unit,
-    start: dt.date | None,
-    end: dt.date | None,
-    pairs: list[tuple[int, int]],
-) -> dict[str, Any]:
+def _recognised(*, rows: list[tuple[int, int, int | None]]) -> dict[str, Any]:
     """Initiatives recognised in the period (each once, whatever its recognitions), by field."""
-    total = len({initiative for initiative, _year in pairs})
-    ids = (
-        _recognitions(unit, start, end)
-        .order_by()
-        .values("initiative_id")
-        .union(_recorded_recognitions(unit, start, end).order_by().values("initiative_id"))
-    )
-    counts = dict(
-        Initiative.fields.through.objects.filter(initiative_id__in=ids)
-        .order_by()
-        .values("field_id")
-        .annotate(n=Count("initiative_id", distinct=True))
-        .values_list("field_id", "n")
-    )
+    total = len({initiative for initiative, _year, _field in rows})
+    per_field: dict[int, set[int]] = defaultdict(set)
+    for initiative, _year, field_id in rows:
+        if field_id is not None:
+            per_field[field_id].add(initiative)
+    counts = {field_id: len(initiatives) for field_id, initiatives in per_field.items()}
     by_field = {}
     for field_id, code, is_active in Field.objects.order_by("position", "code").values_list(
         "id", "code", "is_active"
