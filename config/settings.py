@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "django_htmx",
+    "django_tables2",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: lists and filters answer htmx requests with the part that changes.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -81,10 +85,15 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread_count",
+                # The base layout's menu, by the user's roles.
+                "core.context_processors.navigation",
             ],
         },
     },
 ]
+
+# Every form renders with the Bootstrap classes and an error summary (core/forms_rendering.py).
+FORM_RENDERER = "core.forms_rendering.BootstrapFormRenderer"
 
 # --- Database -----------------------------------------------------------------------------
 if env.str("DATABASE_URL", default=""):

@@ -30,6 +30,27 @@ def _language(request: HttpRequest) -> str:
 
 
 @require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """Public: a box to type a certificate's verification code (printed under its QR code) or
+    its register number. A known code opens its page; a register number lists the
+    certificates that carry it (without their codes)."""
+    typed = request.GET.get("code", "").strip()[:100]
+    matches: list = []
+    if typed:
+        if selectors.certificate_by_code(typed) is not None:
+            return redirect("documents:verify", code=typed)
+        matches = selectors.certificates_by_register_number(typed)
+    response = render(
+        request,
+        "documents/verify_form.html",
+        {"typed": typed, "matches": matches, "searched": bool(typed)},
+        status=404 if typed and not matches else 200,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is the certificate with this QR code genuine, and still valid?"""
     with translation.override(_language(request)):

@@ -20,6 +20,7 @@ from viewflow.workflow.status import STATUS
 from core.models import (
     PATH_SEPARATOR,
     BoardMember,
+    Criterion,
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
@@ -119,7 +120,11 @@ def initiative_records(*, initiative_id: int) -> Initiative:
             Prefetch(
                 "annual_reports",
                 queryset=AnnualReport.objects.select_related("cycle").prefetch_related(
-                    "evaluations__evaluator"
+                    "evaluations__evaluator",
+                    # Scores are shown under the criteria's names, never their codes.
+                    Prefetch(
+                        "cycle__criteria", queryset=Criterion.objects.order_by("position", "pk")
+                    ),
                 ),
             ),
         )

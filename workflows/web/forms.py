@@ -66,6 +66,7 @@ class InitiativeRegisterForm(forms.Form):
         label=_("Unit code"),
         max_length=64,
         help_text=_("Your unit or a unit below it; the list suggests your own units."),
+        widget=forms.TextInput(attrs={"list": "my-units", "autocomplete": "off"}),
     )
     title = forms.CharField(label=_("Title"), max_length=500)
     kind = forms.ChoiceField(label=_("Kind"), choices=InitiativeKind.choices)
@@ -216,6 +217,16 @@ class EvaluationForm(StepForm):
                 min_value=0,
                 max_value=criterion.max_score,
                 decimal_places=2,
+                # "85,5" as a Vietnamese types it; the page sums the weighted total live
+                # (core/static/dvk/scoring.js) from these attributes.
+                localize=True,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "data-weight": str(criterion.weight),
+                        "data-max": str(criterion.max_score),
+                    }
+                ),
                 help_text=_("Weight %(weight)s, from 0 to %(max)s")
                 % {"weight": criterion.weight, "max": criterion.max_score},
             )
