@@ -92,6 +92,10 @@ TEMPLATES = [
     },
 ]
 
+# The most rows one export of a web list (?export=xlsx|csv) writes; more asks to narrow the
+# filters (a national list holds hundreds of thousands).
+LIST_EXPORT_MAX_ROWS = env.int("LIST_EXPORT_MAX_ROWS", default=50_000)
+
 # Every form renders with the Bootstrap classes and an error summary (core/forms_rendering.py).
 FORM_RENDERER = "core.forms_rendering.BootstrapFormRenderer"
 

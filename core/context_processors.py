@@ -42,9 +42,9 @@ def _items(request) -> list[NavItem]:
         ("workflows:task-list", _("My tasks"), True),
         ("workflows:initiative-list", _("Initiatives"), True),
         ("workflows:cycle-list", _("Review cycles"), bool(roles - {Role.OFFICIAL})),
-        ("documents:decision-list", _("Decisions"), True),
-        ("documents:commendation-list", _("Commendations"), True),
-        ("core:unit-list", _("Units"), True),
+        ("workflows:decision-list", _("Decisions"), True),
+        ("workflows:commendation-list", _("Commendations"), True),
+        ("workflows:unit-list", _("Units"), True),
     ]
     path = request.path
     items = []

@@ -291,7 +291,9 @@ class CycleCreateForm(forms.Form):
     report_due = forms.DateField(label=_("Reports due"))
     evaluation_due = forms.DateField(label=_("Evaluations due"))
     decision_due = forms.DateField(label=_("Decisions due"))
-    pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)
+    pass_mark = forms.DecimalField(
+        label=_("Pass mark"), initial=70, min_value=0, decimal_places=2, localize=True
+    )
 
 
 class CycleCloseForm(forms.Form):

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -91,23 +91,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- initiatives --------------------------------------------------------------------------
-
-
-@login_required
-def initiative_list(request: HttpRequest) -> HttpResponse:
-    form = f.InitiativeFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else {}
-    initiatives = selectors.initiative_list(user=request.user, **filters).order_by(
-        "-registered_on", "-pk"
-    )
-    page = Paginator(initiatives, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "workflows/initiative_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
 
 
 def _visible_initiative(request: HttpRequest, pk: int) -> Initiative:
@@ -317,32 +300,6 @@ def _secretary_boards(request: HttpRequest):
 
 
 @login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
-    cycles = (
-        selectors.cycles_for_user(user=request.user)
-        .annotate(report_count=Count("annual_reports"))
-        .order_by("-year", "board__name", "pk")
-    )
-    page = Paginator(cycles, PAGE_SIZE).get_page(request.GET.get("page"))
-    secretary_of = set(_secretary_boards(request).values_list("pk", flat=True))
-    open_work = {
-        cycle.pk: services.cycle_open_work(cycle=cycle)
-        for cycle in page.object_list
-        if cycle.status == CycleStatus.OPEN and cycle.board_id in secretary_of
-    }
-    return render(
-        request,
-        "workflows/cycle_list.html",
-        {
-            "page": page,
-            "secretary_of": secretary_of,
-            "open_work": open_work,
-            "close_form": f.CycleCloseForm(),
-        },
-    )
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def cycle_create(request: HttpRequest) -> HttpResponse:
     boards = list(_secretary_boards(request))
@@ -361,7 +318,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Review cycle %(cycle)s set up (draft).") % {"cycle": cycle}
             )
-            return redirect("workflows:cycle-list")
+            return redirect("workflows:cycle-detail", pk=cycle.pk)
     return render(request, "workflows/cycle_form.html", {"form": form, "boards": boards})
 
 
@@ -380,7 +337,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Review cycle opened: %(count)s annual report tasks created.") % {"count": created},
         )
-    return redirect("workflows:cycle-list")
+    return redirect("workflows:cycle-detail", pk=pk)
 
 
 @login_required
@@ -414,6 +371,84 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
                 "decisions": work.blocking,
             },
         )
+    return redirect("workflows:cycle-detail", pk=pk)
+
+
+def _visible_cycle(request: HttpRequest, pk: int) -> ReviewCycle:
+    cycle = selectors.cycles_for_user(user=request.user).filter(pk=pk).first()
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A review cycle: its deadlines and rubric; while a draft, edit, delete or open it (the
+    confirmation says how many tasks opening creates); once open, its progress per unit and
+    closing."""
+    cycle = _visible_cycle(request, pk)
+    is_secretary = _secretary_boards(request).filter(pk=cycle.board_id).exists()
+    context = {
+        "cycle": cycle,
+        "criteria": cycle.criteria.order_by("position", "pk"),
+        "is_secretary": is_secretary,
+        "progress": selectors.cycle_progress_by_unit(cycle=cycle),
+    }
+    if cycle.status == CycleStatus.DRAFT and is_secretary:
+        context["tasks_to_create"] = selectors.cycle_open_preview(cycle=cycle)
+    if cycle.status == CycleStatus.OPEN and is_secretary:
+        context["work"] = services.cycle_open_work(cycle=cycle)
+        context["close_form"] = f.CycleCloseForm()
+    return render(request, "workflows/cycle_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _visible_cycle(request, pk)
+    if not _secretary_boards(request).filter(pk=cycle.board_id).exists():
+        raise PermissionDenied(_("Only the board's secretary may edit its review cycle."))
+    initial = {
+        name: getattr(cycle, name)
+        for name in (
+            "year",
+            "opens_on",
+            "report_due",
+            "evaluation_due",
+            "decision_due",
+            "pass_mark",
+        )
+    }
+    initial["phase"] = cycle.phase_id
+    form = f.CycleCreateForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                services.cycle_update(actor=request.user, cycle=cycle, **form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                messages.success(request, _("Review cycle %(cycle)s saved.") % {"cycle": cycle})
+                return redirect("workflows:cycle-detail", pk=cycle.pk)
+    return render(
+        request, "workflows/cycle_form.html", {"form": form, "cycle": cycle}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def cycle_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _visible_cycle(request, pk)
+    try:
+        services.cycle_delete(actor=request.user, cycle=cycle)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("workflows:cycle-detail", pk=pk)
+    messages.success(request, _("The draft review cycle was deleted."))
     return redirect("workflows:cycle-list")
 
 
