@@ -94,17 +94,38 @@ def _manageable_job(request: HttpRequest, pk: int) -> PrintJob:
     return job
 
 
+def _readable_decision(request: HttpRequest, pk: int) -> Decision:
+    """A decision the user may read: its issuer's clerks (and staff), and everyone the
+    decision concerns within the tree (``workflows.selectors.decisions_for_user``: the
+    issuer's subtree and the units its entries list). Anything else is 404."""
+    from workflows.selectors import decisions_for_user  # documents sits below workflows
+
+    decision = get_object_or_404(Decision.objects.select_related("issuer__unit"), pk=pk)
+    if selectors.user_can_manage_issuer(request.user, decision.issuer):
+        return decision
+    if not decisions_for_user(user=request.user).filter(pk=pk).exists():
+        raise Http404
+    return decision
+
+
 @login_required
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = _manageable_decision(request, pk)
+    """The decision page every list, notice and task links to: its facts, the units and
+    people it lists, a preview of its PDF, and (for its issuer's clerks) printing."""
+    decision = _readable_decision(request, pk)
+    may_manage = selectors.user_can_manage_issuer(request.user, decision.issuer)
     return render(
         request,
         "documents/decision_detail.html",
         {
             "decision": decision,
-            "certificate_count": selectors.certificates_to_print(decision).count(),
-            "jobs": selectors.print_jobs_for_decision(decision),
+            "entries": decision.entries.select_related("unit").order_by("position"),
+            "may_manage": may_manage,
+            "certificate_count": selectors.certificates_to_print(decision).count()
+            if may_manage
+            else 0,
+            "jobs": selectors.print_jobs_for_decision(decision) if may_manage else [],
         },
     )
 
@@ -112,7 +133,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = _manageable_decision(request, pk)
+    decision = _readable_decision(request, pk)
     try:
         data = services.decision_pdf_bytes(decision=decision)
     except DomainError as error:

@@ -141,10 +141,17 @@ def _initiative_page(
         for action in ACTIONS
         if action in allowed or (bound and bound[0] == action)
     }
+    decisions = (
+        selectors.decisions_for_user(user=request.user)
+        .filter(entries__initiative=initiative)
+        .prefetch_related(None)
+        .distinct()
+        .order_by("-issued_on", "-pk")
+    )
     return render(
         request,
         "workflows/initiative_detail.html",
-        {"initiative": initiative, "action_forms": action_forms},
+        {"initiative": initiative, "action_forms": action_forms, "decisions": decisions},
         status=status,
     )
 
@@ -240,11 +247,13 @@ def _done_message(task: Task, result) -> str:
     if not isinstance(result, Decision):
         return done
     return format_html(
-        '{} {} <a href="{}">{}</a>',
+        '{} {} <a href="{}">{}</a> · <a href="{}">{}</a>',
         done,
         _("Decision number %(number)s.") % {"number": result.number},
         reverse("documents:decision-pdf", args=[result.pk]),
         _("Open the decision (PDF)"),
+        reverse("documents:decision", args=[result.pk]),
+        _("The decision's page"),
     )
 
 
