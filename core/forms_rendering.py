@@ -45,6 +45,13 @@ class BootstrapBoundField(forms.BoundField):
             attrs.setdefault("autocomplete", "off")
         return attrs
 
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        # Labels stand above their fields: no trailing colon.
+        return super().label_tag(contents, attrs, "" if label_suffix is None else label_suffix, tag)
+
+    def legend_tag(self, contents=None, attrs=None, label_suffix=None):
+        return super().legend_tag(contents, attrs, "" if label_suffix is None else label_suffix)
+
     @property
     def is_choice_list(self) -> bool:
         return isinstance(self.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))

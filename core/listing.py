@@ -258,7 +258,12 @@ def list_context(
     **extra,
 ) -> dict:
     sort = request.GET.get("sort", "")
+    filter_form = extra.get("filter_form")
+    active = 0
+    if filter_form is not None:
+        active = sum(1 for name in filter_form.fields if request.GET.get(name))
     return {
+        "filters_active": active,
         "controls": controls,
         "per_page": state.per_page,
         "per_page_choices": PER_PAGE_CHOICES,

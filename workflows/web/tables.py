@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
+CODE = {"td": {"class": "text-nowrap"}}
 WIDE = {"td": {"class": "title"}}
 
 
@@ -16,6 +17,7 @@ class InitiativeTable(tables.Table):
     code = tables.Column(
         verbose_name=_("Code"),
         linkify=("workflows:initiative-detail", {"pk": tables.A("pk")}),
+        attrs=CODE,
     )
     title = tables.Column(verbose_name=_("Title"), attrs=WIDE)
     unit = tables.Column(
@@ -53,6 +55,7 @@ class DecisionTable(tables.Table):
         linkify=("documents:decision", {"pk": tables.A("pk")}),
         order_by=("year", "sequence"),
         default="–",
+        attrs=CODE,
     )
     title = tables.Column(verbose_name=_("Subject"), attrs=WIDE)
     issuer = tables.Column(
