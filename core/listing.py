@@ -18,7 +18,7 @@ import django_tables2 as tables
 import tablib
 from django import forms
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils import formats, timezone
@@ -171,42 +171,72 @@ def _cell(value: Any, fmt: str) -> Any:
     return value
 
 
+def export_format_error(fmt: str) -> HttpResponse | None:
+    if fmt in EXPORT_FORMATS:
+        return None
+    return HttpResponse(
+        _("Unknown export format “%(value)s”: use xlsx or csv.") % {"value": fmt[:20]},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def too_many_rows(total: int) -> HttpResponse | None:
+    limit = settings.LIST_EXPORT_MAX_ROWS
+    if total <= limit:
+        return None
+    return HttpResponse(
+        _("%(count)s rows are too many to export at once (at most %(limit)s): narrow the filters.")
+        % {"count": total, "limit": limit},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def paginate(request: HttpRequest, items, state: ListState):
+    """A Django page of ``items`` for ``?page=``; a bad page is reported and the first shown."""
+    paginator = Paginator(items, state.per_page)
+    value = request.GET.get("page", "1")
+    try:
+        return paginator.page(value)
+    except PageNotAnInteger:
+        state.notices.append(
+            _("“%(value)s” is not a page number; the first page is shown.") % {"value": value}
+        )
+    except EmptyPage:
+        state.notices.append(
+            _("There is no page %(value)s (the last is %(last)s); the first page is shown.")
+            % {"value": value, "last": paginator.num_pages}
+        )
+    return paginator.page(1)
+
+
 def export_response(request: HttpRequest, table: tables.Table, *, name: str) -> HttpResponse | None:
     """``?export=xlsx|csv``: every row the filters select (not only the page), in the table's
     order, with the columns' (Vietnamese) headers; None when no export was asked."""
     fmt = request.GET.get("export", "")
     if not fmt:
         return None
-    if fmt not in EXPORT_FORMATS:
-        return HttpResponse(
-            _("Unknown export format “%(value)s”: use xlsx or csv.") % {"value": fmt[:20]},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    limit = settings.LIST_EXPORT_MAX_ROWS
+    refused = export_format_error(fmt)
+    if refused is not None:
+        return refused
     sort = request.GET.get("sort", "")
     if sort and sort.removeprefix("-") in table.columns.names():
         if table.columns[sort.removeprefix("-")].orderable:
             table.order_by = sort
-    total = len(table.rows)
-    if total > limit:
-        return HttpResponse(
-            _(
-                "%(count)s rows are too many to export at once (at most %(limit)s): narrow the "
-                "filters."
-            )
-            % {"count": total, "limit": limit},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    dataset = tablib.Dataset(headers=[str(column.header) for column in _export_columns(table)])
-    for record in table.data:
-        dataset.append(
-            [
-                neutralise(_cell(_value(table, column, record), fmt))
-                for column in _export_columns(table)
-            ]
-        )
+    refused = too_many_rows(len(table.rows))
+    if refused is not None:
+        return refused
+    columns = _export_columns(table)
+    rows = ([_value(table, column, record) for column in columns] for record in table.data)
+    return rows_response(fmt, [str(column.header) for column in columns], rows, name=name)
+
+
+def rows_response(fmt: str, headers: list[str], rows, *, name: str) -> HttpResponse:
+    """An XLSX or CSV file of ``rows`` under ``headers``, formulas neutralised."""
+    dataset = tablib.Dataset(headers=headers)
+    for row in rows:
+        dataset.append([neutralise(_cell(value, fmt)) for value in row])
     stamp = timezone.localdate().strftime("%Y%m%d")
     filename = f"{name}-{stamp}.{fmt}"
     if fmt == "xlsx":

@@ -350,3 +350,24 @@ def test_an_open_cycle_cannot_be_edited_or_deleted(world):
     assert "Chỉ xóa được đợt bình xét còn là bản nháp." in response.content.decode()
     page = client.get(f"/cycles/{cycle.pk}/").content.decode()
     assert 'id="confirm-open"' not in page and 'id="confirm-close"' in page
+
+
+def test_my_tasks_search_and_export(world):
+    from workflows import services as lifecycle
+
+    d = world.district
+    cycle = ReviewCycleFactory(board=d.board, year=2024)
+    lifecycle.cycle_open(cycle=cycle, actor=d.secretary)
+    x = world.extra
+    client = browser(d.official)
+    page = client.get("/tasks/", {"q": "lam duong"}).content.decode()
+    assert x["road"].code in page
+    page = client.get("/tasks/", {"q": "khong co gi"}).content.decode()
+    assert x["road"].code not in page
+    rows = _xlsx_rows(client.get("/tasks/", {"export": "xlsx"}))
+    assert rows[0] == ["Việc", "Mã", "Mô hình", "Đơn vị", "Hạn", "Từ ngày"]
+    assert [row[1] for row in rows[1:]] == [x["road"].code]
+    assert rows[1][4] == dt.datetime(2024, 10, 31)
+    assert client.get("/tasks/", {"export": "doc"}).status_code == 400
+    html = client.get("/tasks/", {"page": "abc"}).content.decode()
+    assert notices(html) == ["“abc” không phải số trang; đang hiển thị trang đầu."]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from viewflow.workflow.models import Task
 
 from core import listing
 from core.models import (
@@ -26,11 +27,19 @@ from core.models import (
 from core.search import search
 from documents.models import DecisionKind, DecisionStatus
 from workflows import selectors
+from workflows.takers import PROCESS
 
 from . import forms as f
 from . import tables as t
+from .views import _due_dates, _lifecycle
 
 UNIT_PICKER_SIZE = 20
+TASK_SEARCH = (
+    f"{PROCESS}initiative__code",
+    f"{PROCESS}initiative__title",
+    f"{PROCESS}initiative__owner_name",
+    f"{PROCESS}unit__name",
+)
 
 
 def _unit_field() -> forms.CharField:
@@ -360,4 +369,73 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
         export_name="dot-binh-xet",
         search_hint=_("Board or unit"),
         secretary_of=secretary_of,
+    )
+
+
+# --- my tasks -------------------------------------------------------------------------------
+
+
+def _task_rows(user, tasks) -> list[dict]:
+    due = _due_dates(tasks)
+    return [
+        {
+            "task": task,
+            "process": _lifecycle(task),
+            "due": due.get(task.pk),
+            "mine": task.owner_id == user.pk,
+        }
+        for task in tasks
+    ]
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    """My inbox and the queue I may take from, grouped by kind of task; searched by the
+    initiative's code, title, owner or unit, and exported."""
+    controls, state = listing.list_controls(request)
+    user = request.user
+    ids = selectors.task_ids_for_user(user=user)
+    if state.q:
+        found = search(Task.objects.filter(pk__in=ids), state.q, TASK_SEARCH)
+        ids = found.order_by("created", "pk").values_list("pk", flat=True)
+    fmt = request.GET.get("export", "")
+    if fmt:
+        refused = listing.export_format_error(fmt) or listing.too_many_rows(ids.count())
+        if refused is not None:
+            return refused
+        rows = _task_rows(user, selectors.tasks_by_ids(list(ids)))
+        return listing.rows_response(
+            fmt,
+            [_("Task"), _("Code"), _("Initiative"), _("Unit"), _("Due"), _("Since")],
+            (
+                [
+                    str(row["task"].flow_task.task_title),
+                    row["process"].initiative.code if row["process"].initiative else "",
+                    row["process"].initiative.title if row["process"].initiative else "",
+                    row["process"].unit.name if row["process"].unit else "",
+                    row["due"],
+                    row["task"].created,
+                ]
+                for row in rows
+            ),
+            name="viec-cua-toi",
+        )
+    page = listing.paginate(request, ids, state)
+    groups: dict[str, list] = {}
+    for row in _task_rows(user, selectors.tasks_by_ids(page.object_list)):
+        groups.setdefault(str(row["task"].flow_task.task_title), []).append(row)
+    return render(
+        request,
+        "workflows/task_list.html",
+        {
+            "page": page,
+            "groups": list(groups.items()),
+            "controls": controls,
+            "notices": state.notices,
+            "per_page": state.per_page,
+            "per_page_choices": listing.PER_PAGE_CHOICES,
+            "export": listing.export_links(request),
+            "query": listing.page_query(request),
+            "search_hint": _("Code, title, owner or unit"),
+        },
     )

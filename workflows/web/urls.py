@@ -16,7 +16,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
-    path("tasks/", views.task_list, name="task-list"),
+    path("tasks/", lists.task_list, name="task-list"),
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
     path("initiatives/", lists.initiative_list, name="initiative-list"),
     path("initiatives/new/", views.initiative_register, name="initiative-register"),

@@ -8,12 +8,9 @@ scoped by the selectors to their subtree: anything outside it answers 404. A ref
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,34 +57,6 @@ def _due_dates(tasks: list[Task]) -> dict[int, object]:
         task.pk: task.flow_task.due_on(reports.get(_lifecycle(task).annual_report_id))
         for task in tasks
     }
-
-
-@login_required
-def task_list(request: HttpRequest) -> HttpResponse:
-    """My inbox and the queue I may take from, grouped by kind of task."""
-    page = Paginator(selectors.task_ids_for_user(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    tasks = selectors.tasks_by_ids(page.object_list)
-    due = _due_dates(tasks)
-    groups: OrderedDict[str, list] = OrderedDict()
-    for task in tasks:
-        groups.setdefault(str(task.flow_task.task_title), []).append(
-            {
-                "task": task,
-                "process": _lifecycle(task),
-                "due": due.get(task.pk),
-                "mine": task.owner_id == request.user.pk,
-            }
-        )
-    return render(
-        request,
-        "workflows/task_list.html",
-        {
-            "page": page,
-            "groups": list(groups.items()),
-        },
-    )
 
 
 # --- initiatives --------------------------------------------------------------------------
