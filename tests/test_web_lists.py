@@ -371,3 +371,57 @@ def test_my_tasks_search_and_export(world):
     assert client.get("/tasks/", {"export": "doc"}).status_code == 400
     html = client.get("/tasks/", {"page": "abc"}).content.decode()
     assert notices(html) == ["“abc” không phải số trang; đang hiển thị trang đầu."]
+
+
+def test_the_secretary_edits_a_draft_cycles_rubric_with_weights_adding_up_to_100(world):
+    d = world.district
+    cycle = ReviewCycleFactory(board=d.board, year=2024)
+    client = browser(d.secretary)
+    page = client.get(f"/cycles/{cycle.pk}/rubric/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="Hiệu quả"' in html and 'value="30,00"' in html
+
+    def post(rows, pass_mark="72,5"):
+        data = {
+            "criteria-TOTAL_FORMS": str(len(rows)),
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-MIN_NUM_FORMS": "0",
+            "criteria-MAX_NUM_FORMS": "20",
+            "pass_mark": pass_mark,
+        }
+        for i, (name, weight, top) in enumerate(rows):
+            data.update(
+                {
+                    f"criteria-{i}-name": name,
+                    f"criteria-{i}-weight": weight,
+                    f"criteria-{i}-max_score": top,
+                }
+            )
+        return client.post(f"/cycles/{cycle.pk}/rubric/", data)
+
+    refused = post([("Hiệu quả", "60", "100"), ("Tính bền vững", "30", "10")])
+    assert refused.status_code == 400
+    assert "Tổng trọng số là 90; tổng phải bằng 100." in refused.content.decode()
+    assert cycle.criteria.count() == 5
+
+    saved = post([("Hiệu quả", "60,5", "100"), ("Tính bền vững", "39,5", "10")])
+    assert saved.status_code == 302
+    criteria = list(
+        cycle.criteria.order_by("position").values_list("code", "name", "weight", "max_score")
+    )
+    assert [(c[1], str(c[2]), c[3]) for c in criteria] == [
+        ("Hiệu quả", "60.50", 100),
+        ("Tính bền vững", "39.50", 10),
+    ]
+    assert criteria[1][0] == "tinh-ben-vung"
+    cycle.refresh_from_db()
+    assert str(cycle.pass_mark) == "72.50"
+
+    # A member may not; an open cycle's rubric is fixed.
+    assert browser(d.members[0]).get(f"/cycles/{cycle.pk}/rubric/").status_code == 403
+    cycle.status = CycleStatus.OPEN
+    cycle.save()
+    response = post([("Hiệu quả", "100", "100")])
+    assert response.status_code == 409
+    assert cycle.criteria.count() == 2

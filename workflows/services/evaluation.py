@@ -183,8 +183,8 @@ def weighted_total(
         value = _score(scores[criterion.code])
         if value is None or not (0 <= value <= criterion.max_score):
             raise InvalidInput(
-                _("The score for %(code)s must be a number from 0 to %(max)s.")
-                % {"code": criterion.code, "max": criterion.max_score}
+                _("The score for %(name)s must be a number from 0 to %(max)s.")
+                % {"name": criterion.name, "max": criterion.max_score}
             )
         weighted += criterion.weight * value / criterion.max_score
         weights += criterion.weight

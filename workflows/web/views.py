@@ -418,6 +418,48 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def cycle_rubric(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft cycle's rubric: criteria with their weights (adding up to 100) and maximum
+    scores, and the pass mark; the secretary edits it until the cycle opens."""
+    cycle = _visible_cycle(request, pk)
+    if not _secretary_boards(request).filter(pk=cycle.board_id).exists():
+        raise PermissionDenied(_("Only the board's secretary may edit its review cycle."))
+    initial = [
+        {"code": c.code, "name": c.name, "weight": c.weight, "max_score": c.max_score}
+        for c in cycle.criteria.order_by("position", "pk")
+    ]
+    formset = f.RubricFormSet(request.POST or None, initial=initial, prefix="criteria")
+    pass_mark = f.PassMarkForm(request.POST or None, initial={"pass_mark": cycle.pass_mark})
+    status = 200
+    if request.method == "POST":
+        if not (formset.is_valid() and pass_mark.is_valid()):
+            status = 400
+        else:
+            try:
+                services.cycle_update_criteria(
+                    actor=request.user,
+                    cycle=cycle,
+                    criteria=formset.criteria(),
+                    pass_mark=pass_mark.cleaned_data["pass_mark"],
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                messages.success(
+                    request, _("The rubric of %(cycle)s was saved.") % {"cycle": cycle}
+                )
+                return redirect("workflows:cycle-detail", pk=cycle.pk)
+    return render(
+        request,
+        "workflows/cycle_rubric.html",
+        {"cycle": cycle, "formset": formset, "pass_mark": pass_mark},
+        status=status,
+    )
+
+
+@login_required
 @require_http_methods(["POST"])
 def cycle_delete(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _visible_cycle(request, pk)
