@@ -211,14 +211,17 @@ def test_evaluation_refused_once_the_cycle_is_closed(world, submitted, initiativ
         ({**SCORES, "beauty": 5}, "Tiêu chí không có trong bộ tiêu chí: beauty."),
         (
             {**SCORES, "effectiveness": 101},
-            "Điểm tiêu chí effectiveness phải là số từ 0 đến 100.",
+            "Điểm tiêu chí “Hiệu quả” phải là số từ 0 đến 100.",
         ),
-        ({**SCORES, "creativity": -1}, "Điểm tiêu chí creativity phải là số từ 0 đến 100."),
-        ({**SCORES, "creativity": True}, "Điểm tiêu chí creativity phải là số từ 0 đến 100."),
-        ({**SCORES, "creativity": "nhiều"}, "Điểm tiêu chí creativity phải là số từ 0 đến 100."),
+        ({**SCORES, "creativity": -1}, "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100."),
+        ({**SCORES, "creativity": True}, "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100."),
+        (
+            {**SCORES, "creativity": "nhiều"},
+            "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100.",
+        ),
         (
             {**SCORES, "creativity": float("nan")},
-            "Điểm tiêu chí creativity phải là số từ 0 đến 100.",
+            "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100.",
         ),
     ],
 )
