@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from .models import BoardMember, Role, UnitRole
+from .models import BOARD_ROLES, BoardMember, Role, UnitRole
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ def _items(request) -> list[NavItem]:
         ("workflows:task-list", _("My tasks"), True),
         ("workflows:initiative-list", _("Initiatives"), True),
         ("workflows:cycle-list", _("Review cycles"), bool(roles - {Role.OFFICIAL})),
+        ("workflows:board-list", _("Boards"), bool(roles & {r.value for r in BOARD_ROLES})),
         ("workflows:decision-list", _("Decisions"), True),
         ("workflows:commendation-list", _("Commendations"), True),
         ("workflows:unit-list", _("Units"), True),

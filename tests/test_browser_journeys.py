@@ -206,6 +206,7 @@ def test_each_roles_journey_at_desktop_and_phone_sizes(browser_world, chromium, 
         page.wait_for_url(re.compile(r".*/cycles/\d+/$"))
         cycle_path = page.url.removeprefix(live_server.url)
         secretary.check(cycle_path, "cycle-draft")
+        secretary.check(cycle_path + "rubric/", "cycle-rubric")
         secretary.check("/cycles/", "cycles")
         # Opening asks first, and says how many tasks it creates.
         phone = secretary.phone
@@ -272,6 +273,7 @@ def test_each_roles_journey_at_desktop_and_phone_sizes(browser_world, chromium, 
             ("/commendations/", "commendations"),
             ("/units/", "units"),
             ("/notifications/", "notifications"),
+            (f"/boards/{d.board.pk}/", "board"),
         ):
             secretary.check(path, name)
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import lists, views
+from . import boards, lists, views
 
 app_name = "workflows"
 
@@ -39,4 +39,7 @@ urlpatterns = [
     path("commendations/", lists.commendation_list, name="commendation-list"),
     path("units/", lists.unit_list, name="unit-list"),
     path("units/options/", lists.unit_options, name="unit-options"),
+    path("boards/", boards.board_list, name="board-list"),
+    path("boards/<int:pk>/", boards.board_detail, name="board-detail"),
+    path("boards/<int:pk>/people/", boards.board_people, name="board-people"),
 ]
