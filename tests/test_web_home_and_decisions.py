@@ -129,3 +129,56 @@ def test_404_page_is_the_apps_own_in_the_users_language(settings):
     assert "vendor/bootstrap/bootstrap.min.css" in html
     en = Client(HTTP_ACCEPT_LANGUAGE="en").get("/no-such-page/").content.decode()
     assert "Page not found" in en
+
+
+def test_the_chair_decides_several_initiatives_at_once_highest_score_first(world):
+    from core.models import InitiativeStatus
+    from workflows.models import AnnualReport
+
+    from .test_web_full_path import (
+        CRITERIA,
+        open_cycle_through_the_forms,
+        register_through_the_form,
+    )
+    from .web_support import open_tasks, submit_task
+
+    d = world.district
+    first = register_through_the_form(world, "Mô hình điểm cao")
+    second = register_through_the_form(world, "Mô hình điểm thấp")
+    for _ in range(2):
+        submit_task(d.secretary, open_tasks(d.secretary, "review")[0], {"action": "accept"})
+    cycle = open_cycle_through_the_forms(world)
+    for initiative, score in ((first, 90), (second, 60)):
+        [report] = [
+            t
+            for t in open_tasks(d.official, "report")
+            if t.process.lifecycleprocess.initiative_id == initiative.pk
+        ]
+        submit_task(d.official, report, {"text": "Báo cáo năm."})
+        for member in (d.members[0], d.members[1], d.chair):
+            task = next(
+                t
+                for t in open_tasks(member, "evaluate")
+                if t.process.lifecycleprocess.initiative_id == initiative.pk
+            )
+            submit_task(member, task, {**{f"score_{c}": score for c in CRITERIA}, "comment": ""})
+        submit_task(d.secretary, open_tasks(d.secretary, "close")[0], {})
+
+    assert browser(d.secretary).get(f"/cycles/{cycle.pk}/decide/").status_code == 403
+    chair = browser(d.chair)
+    assert f"cycles/{cycle.pk}/decide/" in chair.get(f"/cycles/{cycle.pk}/").content.decode()
+    page = chair.get(f"/cycles/{cycle.pk}/decide/").content.decode()
+    assert page.index(first.code) < page.index(second.code)  # highest score first
+    reports = {r.initiative_id: r for r in AnnualReport.objects.filter(cycle=cycle)}
+    response = chair.post(
+        f"/cycles/{cycle.pk}/decide/",
+        {f"report-{reports[first.pk].pk}": "yes", f"report-{reports[second.pk].pk}": "no"},
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (InitiativeStatus.EVALUATED, InitiativeStatus.MONITORED)
+    assert open_tasks(d.chair, "decide") == []
+    assert len(open_tasks(world.district_clerk, "recognition_decision")) == 1
+    # Nothing chosen: refused, nothing changes.
+    assert chair.post(f"/cycles/{cycle.pk}/decide/", {}).status_code == 400

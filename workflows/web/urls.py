@@ -33,6 +33,7 @@ urlpatterns = [
     path("cycles/<int:pk>/edit/", views.cycle_edit, name="cycle-edit"),
     path("cycles/<int:pk>/delete/", views.cycle_delete, name="cycle-delete"),
     path("cycles/<int:pk>/rubric/", views.cycle_rubric, name="cycle-rubric"),
+    path("cycles/<int:pk>/decide/", views.cycle_decide, name="cycle-decide"),
     path("cycles/<int:pk>/open/", views.cycle_open, name="cycle-open"),
     path("cycles/<int:pk>/close/", views.cycle_close, name="cycle-close"),
     path("decisions/", lists.decision_list, name="decision-list"),

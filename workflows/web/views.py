@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -374,6 +375,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if cycle.status == CycleStatus.DRAFT and is_secretary:
         context["tasks_to_create"] = selectors.cycle_open_preview(cycle=cycle)
+    context["is_chair"] = cycle.board.members.filter(user=request.user, role=Role.CHAIR).exists()
+    if context["is_chair"]:
+        context["to_decide"] = selectors.decision_list(cycle=cycle, undecided_only=True).count()
     if cycle.status == CycleStatus.OPEN and is_secretary:
         context["work"] = services.cycle_open_work(cycle=cycle)
         context["close_form"] = f.CycleCloseForm()
@@ -455,6 +459,61 @@ def cycle_rubric(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "workflows/cycle_rubric.html",
         {"cycle": cycle, "formset": formset, "pass_mark": pass_mark},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair decides several initiatives of the cycle at once, highest score first: each
+    choice completes that initiative's "decide" task through ``initiative_decide``, the
+    service its task page calls. Nothing is decided unless every choice is accepted."""
+    cycle = _visible_cycle(request, pk)
+    is_chair = cycle.board.members.filter(user=request.user, role=Role.CHAIR).exists()
+    if not is_chair:
+        raise PermissionDenied(_("Only the board's chair decides on recognition."))
+    reports = list(selectors.decision_list(cycle=cycle, undecided_only=True))
+    status = 200
+    if request.method == "POST":
+        choices = {report.pk: request.POST.get(f"report-{report.pk}", "") for report in reports}
+        chosen = {pk: value for pk, value in choices.items() if value in ("yes", "no")}
+        if not chosen:
+            messages.error(
+                request, _("Choose “recognise” or “do not recognise” for at least one initiative.")
+            )
+            status = 400
+        else:
+            try:
+                with transaction.atomic():
+                    for report in reports:
+                        if report.pk in chosen:
+                            services.initiative_decide(
+                                actor=request.user,
+                                report=report,
+                                recognise=chosen[report.pk] == "yes",
+                            )
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                recognised = sum(1 for value in chosen.values() if value == "yes")
+                messages.success(
+                    request,
+                    _(
+                        "Decided %(count)s initiatives: %(recognised)s recognised, %(not)s not recognised."
+                    )
+                    % {
+                        "count": len(chosen),
+                        "recognised": recognised,
+                        "not": len(chosen) - recognised,
+                    },
+                )
+                return redirect("workflows:cycle-detail", pk=cycle.pk)
+    return render(
+        request,
+        "workflows/cycle_decide.html",
+        {"cycle": cycle, "reports": reports, "posted": request.POST},
         status=status,
     )
 
