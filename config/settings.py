@@ -226,8 +226,15 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing folder
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Evidence (photos, minutes, PDFs attached to initiatives) lives outside the web root and is
+# served only through a view that checks who may read the initiative.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# The largest evidence file accepted, in bytes, and the longest side of a stored photo.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_IMAGE_MAX_SIDE = env.int("ATTACHMENT_IMAGE_MAX_SIDE", default=2000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "core.storage.PrivateStorage"},
     # Gzip copies made by collectstatic (config/staticfiles.py); no manifest, so templates
     # render before (and in tests without) a collectstatic run.
     "staticfiles": {"BACKEND": "config.staticfiles.GzipStaticFilesStorage"},

@@ -46,6 +46,7 @@ from .evaluation import (
     review_process,
     weighted_total,
 )
+from .evidence import attachment_add, may_attach
 from .monitoring import monitoring_visit_record, progress_report_submit
 from .nominations import nomination_commend, nomination_create, nomination_process
 from .registration import (
@@ -67,6 +68,8 @@ __all__ = [
     "CycleOpenWork",
     "StepBusy",
     "annual_report_for_late_acceptance",
+    "attachment_add",
+    "may_attach",
     "annual_report_submit",
     "cycle_close",
     "cycle_create",

@@ -511,3 +511,12 @@ class PassMarkForm(forms.Form):
     pass_mark = forms.DecimalField(
         label=_("Pass mark"), min_value=0, max_value=100, decimal_places=2, localize=True
     )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("A photo (JPEG, PNG, WebP), a PDF, a Word or an Excel file."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=255, required=False)

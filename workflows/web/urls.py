@@ -22,9 +22,21 @@ urlpatterns = [
     path("initiatives/new/", views.initiative_register, name="initiative-register"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="initiative-detail"),
     path(
+        "initiatives/<int:pk>/attachments/",
+        views.attachment_upload,
+        name="attachment-upload",
+    ),
+    path(
         "initiatives/<int:pk>/<slug:action>/",
         views.initiative_action,
         name="initiative-action",
+    ),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment-file"),
+    path(
+        "attachments/<int:pk>/thumb/",
+        views.attachment_file,
+        {"variant": "thumb"},
+        name="attachment-thumb",
     ),
     path("nominations/new/", views.nomination_create, name="nomination-create"),
     path("cycles/", lists.cycle_list, name="cycle-list"),

@@ -8,12 +8,13 @@ scoped by the selectors to their subtree: anything outside it answers 404. A ref
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -35,7 +36,7 @@ from core.models import (
 )
 from documents.models import Decision
 from workflows import selectors, services
-from workflows.models import AnnualReport
+from workflows.models import AnnualReport, Attachment, AttachmentKind
 from workflows.takers import Subject, Taker, ancestor_ids, holds_board_role_above, may_take
 
 from . import forms as f
@@ -103,7 +104,11 @@ def _action_form(action: str, data=None):
 
 
 def _initiative_page(
-    request: HttpRequest, initiative: Initiative, bound=None, status: int = 200
+    request: HttpRequest,
+    initiative: Initiative,
+    bound=None,
+    status: int = 200,
+    attachment_form=None,
 ) -> HttpResponse:
     allowed = _allowed_actions(request.user, initiative)
     action_forms = {
@@ -121,7 +126,14 @@ def _initiative_page(
     return render(
         request,
         "workflows/initiative_detail.html",
-        {"initiative": initiative, "action_forms": action_forms, "decisions": decisions},
+        {
+            "initiative": initiative,
+            "action_forms": action_forms,
+            "decisions": decisions,
+            "attachments": initiative.attachments.select_related("uploaded_by"),
+            "attachment_form": attachment_form
+            or (f.AttachmentForm() if services.may_attach(request.user, initiative) else None),
+        },
         status=status,
     )
 
@@ -199,6 +211,59 @@ def initiative_register(request: HttpRequest) -> HttpResponse:
         "workflows/initiative_form.html",
         {"form": form, "my_units": [role.unit for role in my_units]},
     )
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _visible_initiative(request, pk)
+    form = f.AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _initiative_page(request, initiative, attachment_form=form, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        form.add_error(
+            "file",
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+        )
+        return _initiative_page(request, initiative, attachment_form=form, status=400)
+    try:
+        services.attachment_add(
+            actor=request.user,
+            initiative=initiative,
+            name=upload.name,
+            data=upload.read(),
+            caption=form.cleaned_data["caption"],
+        )
+    except DomainError as error:
+        form.add_error("file", str(error))
+        return _initiative_page(request, initiative, attachment_form=form, status=error.status)
+    messages.success(request, _("The file was attached."))
+    return redirect("workflows:initiative-detail", pk=initiative.pk)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int, variant: str = "file") -> FileResponse:
+    """An attachment's file or thumbnail, to those who may read its initiative (else 404)."""
+    attachment = Attachment.objects.filter(pk=pk).select_related("initiative").first()
+    if attachment is None:
+        raise Http404
+    _visible_initiative(request, attachment.initiative_id)
+    field = attachment.thumbnail if variant == "thumb" else attachment.file
+    if not field:
+        raise Http404
+    inline = attachment.kind in (AttachmentKind.IMAGE, AttachmentKind.PDF)
+    response = FileResponse(
+        field.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name if variant != "thumb" else field.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- task forms -----------------------------------------------------------------------------
