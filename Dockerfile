@@ -5,7 +5,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DVK_VAR_DIR=/app/var
+    DVK_VAR_DIR=/app/var \
+    PUBLIC_BASE_URL=""
+# PUBLIC_BASE_URL must be given at run time (docker run -e PUBLIC_BASE_URL=https://…): the
+# QR codes on certificates carry it; with DEBUG off gunicorn and the worker refuse to start
+# while it is empty or a loopback address.
 
 WORKDIR /app
 

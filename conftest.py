@@ -35,3 +35,12 @@ def _event_handlers_do_not_fail(request, caplog):
         if record.name == "core.events" and record.levelno >= logging.ERROR
     ]
     assert not failures, f"event handlers failed: {failures}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """The API's throttle counters live in their own cache; each test starts at zero."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+    yield

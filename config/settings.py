@@ -5,10 +5,15 @@ no server (kombu's ``filesystem://`` transport). With ``DATABASE_URL`` / ``REDIS
 PostgreSQL and Redis.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,17 +23,50 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("DVK_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-default-change-me")
 DEBUG = env.bool("DEBUG", default=False)
+# The production switch (behind a TLS-terminating proxy): HSTS, the redirect to https,
+# secure cookies and the proxy's X-Forwarded-Proto header. README, "Security".
+HTTPS = env.bool("HTTPS", default=False)
+
+# Keys that sign sessions, CSRF tokens and password-reset links. Unset on the embedded
+# default (a laptop, `./dvk run`): a random key made once and kept in var/secret_key, never a
+# key known from the source. Set in production (every web process must share it); with
+# DEBUG off a short or known key refuses to start (config/secret_key.py).
+SECRET_KEY = secret_key.resolve(
+    env.str("SECRET_KEY", default=""), var_dir=VAR_DIR, debug=DEBUG, https=HTTPS
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# The proxy (nginx, a load balancer) says the original request was https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# One year of HSTS once HTTPS is on (check --deploy's W004, W005, W021).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
 # Absolute base of links in emails and QR codes (the public verification page). Kept in each
 # certificate's snapshot with its QR code; a new value re-encodes the code when printed.
+# Required with DEBUG off: the web, the worker and `check --deploy` refuse to start while it
+# is unset or a loopback address (config/checks.py); the default only serves DEBUG runs.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+if HTTPS and not PUBLIC_BASE_URL.startswith("https://"):
+    # Production prints this address into QR codes: the default would send them nowhere.
+    raise ImproperlyConfigured("HTTPS=true needs PUBLIC_BASE_URL=https://<the public host>.")
 
 # The name of the movement this deployment serves (GLOSSARY: one deployment, one movement).
 MOVEMENT_NAME = env.str("MOVEMENT_NAME", default="Dân vận khéo")
+# The earliest registration date accepted (core/rules.py): the movement was launched in 2009.
+MOVEMENT_RECORDS_BEGIN = dt.date.fromisoformat(
+    env.str("MOVEMENT_RECORDS_BEGIN", default="2009-01-01")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,7 +82,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files served from here (offices run closed networks; no CDN, and the CSP
+    # allows only this site's scripts).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
+    # Locks an account and a source address out after repeated failed logins (issue 9).
+    "axes",
     "viewflow",
     # viewflow's Process and Task models live in this app (label "viewflow").
     "viewflow.workflow",
@@ -56,6 +99,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header; inline scripts and styles carry
+    # {{ request.csp_nonce }}.
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files from gunicorn, with DEBUG off too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +113,14 @@ MIDDLEWARE = [
     # request.htmx: lists and filters answer htmx requests with the part that changes.
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with its lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,17 +182,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# --- Login lock-out (django-axes) -----------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed logins (web, admin and API token alike) the account, and
+# separately the source address, are refused for AXES_COOLOFF_TIME; the right password does
+# not open them before. `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`
+# unlock at once. Attempts are kept in the database (axes' tables).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# 429 with Retry-After: JSON for the API, the lock-out page for the web.
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+# Behind a reverse proxy (HTTPS=true) the client's address is the proxy's first hop.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+
 # --- Redis, cache, Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        # The API's throttle counters (workflows/api/throttling.py), shared by every web
+        # process.
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+        },
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+        },
+    }
     # A broker that needs no server: processes exchange messages through a folder.
     _broker_dir = VAR_DIR / "broker"
     (_broker_dir / "out").mkdir(parents=True, exist_ok=True)
@@ -246,20 +331,54 @@ LOGIN_REDIRECT_URL = "/tasks/"
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Per user (a token or a session) and per address for anonymous callers; over the rate
+    # the API answers 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "workflows.api.throttling.AnonThrottle",
+        "workflows.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+    },
 }
+# An API token (POST /api/v1/auth/token/) works this many hours after it was issued; a new
+# request after that issues a new one. POST /api/v1/auth/logout/, the admin's "revoke API
+# tokens" action and `manage.py revoke_tokens` end one before.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=24 * 7)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dân vận khéo API",
     "DESCRIPTION": "API của hệ thống quản lý phong trào thi đua “Dân vận khéo”.",
     "VERSION": "1.0.0",
     # /api/schema/ itself is not an operation of the API.
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Content Security Policy (django-csp) -------------------------------------------------------
+# Only this site's scripts, styles, images and fonts; inline <script> and <style> carry the
+# request's nonce (tests/test_production_settings.py refuses a template without it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 LOGGING = {
@@ -268,3 +387,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Imports (core/importing/) --------------------------------------------------------------
+# What one import reads at most, checked before it is read (core/importing/limits.py); the
+# defaults hold the national files (100,000 units, 500,000 initiatives) with room to spare.
+# Bytes of the file itself.
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=256 * 1024 * 1024)
+# Bytes of XML an XLSX unpacks to (its sheet and shared strings): a decompression bomb stops
+# here.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * 1024 * 1024 * 1024)
+# Rows (lines), the header included.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+# Cells in one row (the widest import has 12 columns).
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+# Cells in the whole sheet.
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=20_000_000)
+# Characters in one cell (Excel's own limit).
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)
+# Errors printed: the first ones in file order, then how many more.
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=200)

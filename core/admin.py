@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import CleanTextModelForm
 from .models import (
     BoardMember,
     Commendation,
@@ -27,14 +28,67 @@ from .models import (
     UnitRole,
     User,
 )
+from .selectors import scope_filter, scope_paths
 from .services import board_members_changed, units_rebuild_paths
+from .tokens import tokens_revoke
 
 admin.site.site_header = _("Administration of the “Dân vận khéo” emulation movement")
 admin.site.site_title = _("“Dân vận khéo” administration")
 admin.site.index_title = _("Administration")
 
 
-class LargeTableAdmin(admin.ModelAdmin):
+# Where each model's tree path is: the admin shows and links a non-superuser only the rows
+# of their scope (core.selectors.scope_paths, the rule the web, the API and the documents
+# follow). A model not listed here is reference data (fields, phases) or personal data
+# read through its owner.
+SCOPE_LOOKUPS = {
+    "core.unit": "path",
+    "core.user": "unit__path",
+    "core.steeringboard": "unit__path",
+    "core.reviewcycle": "board__unit__path",
+    "core.initiative": "owner_unit__path",
+    "core.initiativestatuschange": "initiative__owner_unit__path",
+    "core.issuingbody": "unit__path",
+    "core.commendation": "unit__path",
+    "core.unitrole": "unit__path",
+    "core.boardmember": "board__unit__path",
+    "notifications.message": "recipient__unit__path",
+    "notifications.delivery": "message__recipient__unit__path",
+}
+
+
+def scoped(queryset, request):
+    """``queryset`` cut to the requesting user's scope, when its model lives in the tree."""
+    lookup = SCOPE_LOOKUPS.get(queryset.model._meta.label_lower)
+    if lookup is None:
+        return queryset
+    return queryset.filter(scope_filter(user=request.user, lookup=lookup))
+
+
+class ScopedAdminMixin:
+    """Staff status opens the admin, not the country: every changelist, change page and
+    foreign-key choice of a non-superuser is cut to their subtree; an id outside it answers
+    like an unknown one. Its forms refuse control characters like every other form."""
+
+    form = CleanTextModelForm
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped(field.queryset, request)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped(field.queryset, request)
+        return field
+
+
+class LargeTableAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """A changelist of national size (100,000 units, 500,000 initiatives): no COUNT(*) of
     the whole table on every filtered page."""
 
@@ -43,7 +97,7 @@ class LargeTableAdmin(admin.ModelAdmin):
 
 
 # --- Units ----------------------------------------------------------------------------------
-class UnitAdminForm(forms.ModelForm):
+class UnitAdminForm(CleanTextModelForm):
     class Meta:
         model = Unit
         fields = ["code", "name", "kind", "parent", "successor", "valid_from", "valid_to"]
@@ -93,7 +147,7 @@ class UnitAdmin(LargeTableAdmin):
 
 
 # --- People and boards ----------------------------------------------------------------------
-class UnitRoleInline(admin.TabularInline):
+class UnitRoleInline(ScopedAdminMixin, admin.TabularInline):
     model = UnitRole
     raw_id_fields = ["unit"]
     extra = 0
@@ -120,14 +174,14 @@ class BoardMembersFollowMixin:
             board_members_changed(board_ids={form.instance.pk})
 
 
-class UserBoardMemberInline(admin.TabularInline):
+class UserBoardMemberInline(ScopedAdminMixin, admin.TabularInline):
     model = BoardMember
     raw_id_fields = ["board"]
     extra = 0
 
 
 @admin.register(User)
-class UserAdmin(BoardMembersFollowMixin, DjangoUserAdmin):
+class UserAdmin(BoardMembersFollowMixin, ScopedAdminMixin, DjangoUserAdmin):
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (_("Movement"), {"fields": ["full_name", "unit", "language"]}),
@@ -139,11 +193,26 @@ class UserAdmin(BoardMembersFollowMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "unit", "email", "is_staff", "is_active"]
     list_select_related = ["unit"]
     search_fields = ["username", "full_name", "email"]
+
+    actions = ["revoke_api_tokens"]
+
+    @admin.action(description=_("Revoke the API tokens of the selected users"))
+    def revoke_api_tokens(self, request, queryset):
+        count = tokens_revoke(users=queryset)
+        self.message_user(request, _("%(count)d API tokens revoked.") % {"count": count})
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the operator makes staff, superusers or grants permissions.
+        fields = list(super().get_readonly_fields(request, obj))
+        if scope_paths(user=request.user) is not None:
+            fields += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return fields
+
     raw_id_fields = ["unit"]
     inlines = [UnitRoleInline, UserBoardMemberInline]
 
 
-class BoardMemberInline(admin.TabularInline):
+class BoardMemberInline(ScopedAdminMixin, admin.TabularInline):
     model = BoardMember
     raw_id_fields = ["user"]
     extra = 0
@@ -179,7 +248,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(admin.ModelAdmin):
+class ReviewCycleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "board",
         "year",
@@ -245,12 +314,19 @@ class InitiativeStatusChangeAdmin(ReadOnlyHistoryMixin, LargeTableAdmin):
 
 # --- Issuing bodies and commendations -------------------------------------------------------
 @admin.register(IssuingBody)
-class IssuingBodyAdmin(admin.ModelAdmin):
+class IssuingBodyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "abbreviation", "unit"]
     list_select_related = ["unit"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "abbreviation"]
     raw_id_fields = ["unit"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new body starts with its kind's legal bases
+            from documents.services import legal_bases_create_defaults
+
+            legal_bases_create_defaults(issuers=[obj])
 
 
 @admin.register(Commendation)

@@ -521,7 +521,7 @@ def demo_build() -> dict[str, int]:
         kind=IssuerKind.PARTY_COMMITTEE,
         unit=province,
         abbreviation="TU",
-        header="TỈNH ỦY CAO BẰNG\n*",
+        header="TỈNH ỦY CAO BẰNG",
         place="Cao Bằng",
         signing_authority="T/M BAN THƯỜNG VỤ",
         signer_title="BÍ THƯ",
@@ -543,6 +543,15 @@ def demo_build() -> dict[str, int]:
         for district, (_name, place, chair, _communes) in zip(districts, DISTRICTS, strict=True)
     }
     IssuingBody.objects.bulk_create([ubnd_province, party_committee, *district_issuers.values()])
+    from documents.services import legal_bases_create_defaults
+
+    legal_bases_create_defaults(
+        issuers=list(
+            IssuingBody.objects.filter(
+                kind__in=[IssuerKind.PEOPLE_COMMITTEE, IssuerKind.PARTY_COMMITTEE]
+            )
+        )
+    )
 
     # Initiatives: owners mostly communes, some districts, a few provincial bodies.
     owner_weights = [

@@ -27,6 +27,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .forms import CleanTextForm
+
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -37,7 +39,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # --- the list's parameters -----------------------------------------------------------------
 
 
-class ListControlsForm(forms.Form):
+class ListControlsForm(CleanTextForm):
     """The parameters every list takes besides its own filters."""
 
     q = forms.CharField(

@@ -18,6 +18,7 @@ from .models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
     AwardType,
+    BoardMember,
     Commendation,
     Field,
     Initiative,
@@ -27,7 +28,58 @@ from .models import (
     Phase,
     RecipientKind,
     Unit,
+    UnitRole,
 )
+
+# --- The scope rule ---------------------------------------------------------------------------
+# One rule for the web, the API, the admin and the documents: a user sees the subtrees of the
+# units where they hold a unit role or sit on an active board. Staff status opens the admin's
+# door, nothing more; only a superuser (the operator) has the whole tree.
+# ``workflows.takers.user_roles`` computes the same paths (``scope_paths``) in the query that
+# also reads the roles the queue needs; tests/test_scope_rule.py holds them equal.
+
+
+def scope_paths(*, user: Any) -> tuple[str, ...] | None:
+    """The covering tree paths the user may see; ``None`` means the whole tree (a
+    superuser), an empty tuple nothing (anonymous, inactive, or no role)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    if user.is_superuser:
+        return None
+    paths = (
+        UnitRole.objects.filter(user=user)
+        .values_list("unit__path", flat=True)
+        .union(
+            BoardMember.objects.filter(user=user, board__is_active=True).values_list(
+                "board__unit__path", flat=True
+            )
+        )
+    )
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if path and not any(path.startswith(top) for top in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def scope_filter(*, user: Any, lookup: str) -> Q:
+    """A filter keeping the rows whose ``lookup`` (a tree path) lies in the user's scope."""
+    paths = scope_paths(user=user)
+    if paths is None:
+        return Q()
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{lookup}__startswith": path})
+    return condition
+
+
+def unit_in_scope(*, user: Any, unit: Unit | None) -> bool:
+    """Whether ``unit`` lies in the user's scope (a unit of no place in the tree: never,
+    except for a superuser)."""
+    paths = scope_paths(user=user)
+    if paths is None:
+        return True
+    return unit is not None and bool(unit.path) and any(unit.path.startswith(p) for p in paths)
 
 
 def report_period(

@@ -507,4 +507,13 @@ def board_issuing_bodies_create(
                 signer_name=chair_names.get(board.unit_id, ""),
             )
         )
-    return IssuingBody.objects.bulk_create(bodies)
+    created = IssuingBody.objects.bulk_create(bodies)
+    _issuer_defaults(created)
+    return created
+
+
+def _issuer_defaults(bodies: Sequence[IssuingBody]) -> None:
+    """New bodies start with the default legal bases of their kind (documents owns them)."""
+    from documents.services import legal_bases_create_defaults
+
+    legal_bases_create_defaults(issuers=[body for body in bodies if body.pk])

@@ -359,6 +359,11 @@ class PrintJob(models.Model):
         _("status"), max_length=16, choices=PrintJobStatus.choices, default=PrintJobStatus.QUEUED
     )
     per_recipient = models.BooleanField(_("one file per recipient"), default=False)
+    on_blank = models.BooleanField(
+        _("on pre-printed blanks"),
+        default=False,
+        help_text=_("Only the variable text, placed for the body's blanks (phôi)."),
+    )
     total = models.PositiveIntegerField(_("total"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
     pdf = models.FileField(_("PDF"), upload_to=_print_job_upload_to, blank=True)
@@ -415,3 +420,84 @@ class PrintChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}#{self.index}"
+
+
+class LegalBasis(models.Model):
+    """One "Căn cứ …" line an issuing body prints in its decisions of one kind.
+
+    Each body starts with defaults for its kind (``services.legal_bases_defaults``); a
+    clerk edits them in the web or the API, and adjusts a decision's copy before issuing.
+    The text is kept without its final ";" or ".": the decision adds them by position.
+    """
+
+    issuer = models.ForeignKey(
+        "core.IssuingBody",
+        verbose_name=_("issuing body"),
+        on_delete=models.CASCADE,
+        related_name="legal_bases",
+    )
+    kind = models.CharField(_("decision kind"), max_length=16, choices=DecisionKind.choices)
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("legal basis")
+        verbose_name_plural = _("legal bases")
+        ordering = ["issuer", "kind", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "kind", "position"], name="legal_basis_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PageSize(models.TextChoices):
+    A4 = "A4", "A4"
+    A3 = "A3", "A3"
+
+
+class CertificateLayout(models.Model):
+    """How one issuing body's certificates of one award print: the page size, and where
+    each variable text goes on the pre-printed blank (phôi), in millimetres.
+
+    ``fields`` maps a field name to ``{"x", "y", "width"}`` (mm from the top-left corner
+    of the blank, the text centred on ``x + width / 2``) and may hold ``"size"`` (pt);
+    a field left out takes its default for the page size. ``offset_x_mm``/``offset_y_mm``
+    move everything: a printer that feeds the blank 2 mm low is corrected with -2.
+    """
+
+    issuer = models.ForeignKey(
+        "core.IssuingBody",
+        verbose_name=_("issuing body"),
+        on_delete=models.CASCADE,
+        related_name="certificate_layouts",
+    )
+    award = models.CharField(_("award"), max_length=32)
+    page_size = models.CharField(
+        _("page size"), max_length=8, choices=PageSize.choices, default=PageSize.A4
+    )
+    blank_has_title = models.BooleanField(
+        _("the blank carries the award's title"),
+        default=True,
+        help_text=_("Untick when the blank has no printed “GIẤY KHEN” / “BẰNG KHEN”."),
+    )
+    offset_x_mm = models.DecimalField(
+        _("shift right (mm)"), max_digits=5, decimal_places=1, default=0
+    )
+    offset_y_mm = models.DecimalField(
+        _("shift down (mm)"), max_digits=5, decimal_places=1, default=0
+    )
+    fields = models.JSONField(_("field positions"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate layout")
+        verbose_name_plural = _("certificate layouts")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "award"], name="certificate_layout_award"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} {self.award} {self.page_size}"

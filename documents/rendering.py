@@ -12,6 +12,8 @@ import atexit
 import datetime as dt
 import re
 import threading
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +40,8 @@ STYLE_DIR = Path(__file__).resolve().parent / "pdf_styles"
 _render_lock = threading.RLock()
 
 _YEAR_RANGE = re.compile(r"\b(\d{4})\s*[-–]\s*(\d{4})\b")
+# Two words joined by a spaced dash ("kinh tế - xã hội", "2016 - 2020").
+_DASHED = re.compile(r"(?<![^\s>])([^\s<>]+) ([-–]) ([^\s<>]+)(?![^\s<])")
 
 
 def vn_date(day: dt.date) -> str:
@@ -52,13 +56,14 @@ def place_date_line(place: str, day: dt.date) -> str:
 
 
 def keep_ranges(text: str) -> SafeString:
-    """Escape ``text`` and keep year ranges ("2016 - 2020") on one line.
+    """Escape ``text`` and keep year ranges ("2016 - 2020") and dashed pairs of words
+    ("kinh tế - xã hội") on one line.
 
     Unicode line breaking allows a break after the hyphen even between non-breaking
     spaces, and text extraction then loses the hyphen; ``white-space: nowrap`` holds.
     """
-    escaped = str(conditional_escape(text))
-    return mark_safe(_YEAR_RANGE.sub(r'<span class="nw">\1 - \2</span>', escaped))
+    escaped = _YEAR_RANGE.sub(r"\1 - \2", str(conditional_escape(text)))
+    return mark_safe(_DASHED.sub(r'<span class="nw">\1 \2 \3</span>', escaped))
 
 
 def font_dir() -> Path:
@@ -162,19 +167,105 @@ def certificate_qr(code: str) -> dict:
     return {"qr_url": url, "qr_png": qr_png_data_uri(url)}
 
 
-def _certificate_items(certificates: list[tuple[dict, str]]) -> list[dict]:
+# --- Certificate layouts -------------------------------------------------------------------
+
+PAGE_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # landscape
+
+# Where each variable text goes on an A4 landscape blank (phôi), in mm from its top-left
+# corner: x, y of the text box's top-left corner, its width, and the font size in pt. The
+# text is centred in its box (left-aligned for ``refs``). A3 scales them by √2.
+BLANK_FIELDS_A4: dict[str, dict] = {
+    "awarding": {"x": 45, "y": 58, "width": 207, "size": 15},
+    "award_title": {"x": 45, "y": 70, "width": 207, "size": 36},
+    "recipient": {"x": 30, "y": 96, "width": 237, "size": 22},
+    "detail": {"x": 30, "y": 108, "width": 237, "size": 15},
+    "citation": {"x": 40, "y": 118, "width": 217, "size": 15},
+    "date_line": {"x": 160, "y": 142, "width": 110, "size": 14},
+    "signer": {"x": 160, "y": 149, "width": 110, "size": 14},
+    "signer_name": {"x": 160, "y": 188, "width": 110, "size": 14},
+    "refs": {"x": 52, "y": 170, "width": 95, "size": 11},
+    "qr": {"x": 25, "y": 168, "width": 24, "size": 0},
+}
+BLANK_FIELD_LABELS = {
+    "awarding": "Cơ quan tặng",
+    "award_title": "Tên hình thức khen",
+    "recipient": "Tên tập thể, cá nhân",
+    "detail": "Chức vụ, đơn vị",
+    "citation": "Thành tích",
+    "date_line": "Địa danh, ngày tháng",
+    "signer": "Chức vụ người ký",
+    "signer_name": "Họ tên người ký",
+    "refs": "Số quyết định, số vào sổ",
+    "qr": "Mã QR",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one award's certificates print: page size and, on a blank, each field's box."""
+
+    page_size: str = "A4"
+    on_blank: bool = False
+    blank_has_title: bool = True
+    offset_x: float = 0.0
+    offset_y: float = 0.0
+    fields: dict = dataclass_field(default_factory=dict)
+
+    @property
+    def width_mm(self) -> float:
+        return PAGE_MM[self.page_size][0]
+
+    @property
+    def height_mm(self) -> float:
+        return PAGE_MM[self.page_size][1]
+
+    def boxes(self) -> dict[str, dict]:
+        """Every field's box in mm, with the offsets applied and A3 scaled."""
+        scale = PAGE_MM[self.page_size][0] / PAGE_MM["A4"][0]
+        boxes = {}
+        for name, default in BLANK_FIELDS_A4.items():
+            box = {key: value * scale for key, value in default.items()}
+            box.update({k: float(v) for k, v in (self.fields.get(name) or {}).items()})
+            box["x"] += self.offset_x
+            box["y"] += self.offset_y
+            box["label"] = BLANK_FIELD_LABELS[name]
+            boxes[name] = box
+        return boxes
+
+
+DEFAULT_LAYOUT = Layout()
+
+
+def _certificate_items(
+    certificates: list[tuple[dict, str]], layouts: dict[str, Layout] | None = None
+) -> list[dict]:
     items = []
     for content, code in certificates:
         url = verify_url(code)
         qr = content.get("qr_png") if content.get("qr_url") == url else None
-        items.append({"c": content, "qr": qr or qr_png_data_uri(url), "url": url})
+        layout = (layouts or {}).get(content.get("award")) or DEFAULT_LAYOUT
+        items.append(
+            {
+                "c": content,
+                "qr": qr or qr_png_data_uri(url),
+                "url": url,
+                "layout": layout,
+                "boxes": layout.boxes() if layout.on_blank else {},
+            }
+        )
     return items
 
 
-def render_certificates(certificates: list[tuple[dict, str]]):
-    """One WeasyPrint document, one landscape page per ``(content, verification code)``."""
+def render_certificates(
+    certificates: list[tuple[dict, str]], *, layouts: dict[str, Layout] | None = None
+):
+    """One WeasyPrint document, one landscape page per ``(content, verification code)``.
+
+    ``layouts`` (by award) sets each page's size and whether it prints complete or only
+    the variable text onto a pre-printed blank; by default complete on A4.
+    """
     html = render_to_string(
-        "documents/pdf/certificates.html", {"items": _certificate_items(certificates)}
+        "documents/pdf/certificates.html", {"items": _certificate_items(certificates, layouts)}
     )
     with _render_lock:
         return _document(html, "certificate")
@@ -185,5 +276,48 @@ def write_pdf(document) -> bytes:
         return document.write_pdf(**_pdf_options())
 
 
-def render_certificates_pdf(certificates: list[tuple[dict, str]]) -> bytes:
-    return write_pdf(render_certificates(certificates))
+def render_certificates_pdf(
+    certificates: list[tuple[dict, str]], layouts: dict[str, Layout] | None = None
+) -> bytes:
+    # ``layouts`` only when there are some: callers (and test spies) of the one-argument
+    # form keep working.
+    options = {"layouts": layouts} if layouts else {}
+    return write_pdf(render_certificates(certificates, **options))
+
+
+def render_calibration_pdf(layout: Layout, title: str = "") -> bytes:
+    """A page to print on plain paper and hold against a blank: a millimetre grid and a
+    crosshair at the top-left corner and the centre of each field's box."""
+    width, height = layout.width_mm, layout.height_mm
+    boxes = Layout(
+        page_size=layout.page_size,
+        on_blank=True,
+        blank_has_title=layout.blank_has_title,
+        offset_x=layout.offset_x,
+        offset_y=layout.offset_y,
+        fields=layout.fields,
+    ).boxes()
+    html = render_to_string(
+        "documents/pdf/calibration.html",
+        {
+            "layout": layout,
+            "title": title,
+            "width": width,
+            "height": height,
+            "minor": [x for x in range(0, int(width) + 1) if x % 10],
+            "minor_y": [y for y in range(0, int(height) + 1) if y % 10],
+            "major_x": list(range(0, int(width) + 1, 10)),
+            "major_y": list(range(0, int(height) + 1, 10)),
+            "boxes": [
+                {
+                    "name": name,
+                    **box,
+                    "cx": box["x"] + box["width"] / 2,
+                    "height": box["width"] if name == "qr" else box["size"] * 0.3528 * 1.3,
+                }
+                for name, box in boxes.items()
+            ],
+        },
+    )
+    with _render_lock:
+        return _document(html, "calibration").write_pdf(**_pdf_options())

@@ -7,21 +7,32 @@ import re
 from django.db.models import QuerySet
 
 from core.models import IssuingBody, Role, UnitRole, User
+from core.selectors import scope_paths
 
-from .models import Certificate, CertificateStatus, Decision, DecisionStatus, PrintJob
+from . import legal
+from .models import (
+    Certificate,
+    CertificateLayout,
+    CertificateStatus,
+    Decision,
+    DecisionKind,
+    DecisionStatus,
+    LegalBasis,
+    PrintJob,
+)
+from .rendering import Layout
 
 # Codes are secrets.token_urlsafe output: URL-safe base64, 22 characters for 16 bytes.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def user_can_manage_issuer(user: User | None, issuer: IssuingBody) -> bool:
-    """Staff, or a clerk of the issuer's unit or of a unit above it.
-
-    Deliberately simple until the lifecycle brings per-flow permissions.
-    """
+    """A clerk of the issuer's unit or of a unit above it, or a superuser (the operator:
+    ``core.selectors.scope_paths``). Staff status gives nothing here: it opens the admin,
+    not another district's decisions, PDFs, print jobs or ZIPs."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff or user.is_superuser:
+    if scope_paths(user=user) is None:
         return True
     unit = issuer.unit
     if unit is None:
@@ -73,3 +84,41 @@ def certificates_to_print(decision: Decision) -> QuerySet[Certificate]:
 
 def print_jobs_for_decision(decision: Decision, limit: int = 10) -> QuerySet[PrintJob]:
     return PrintJob.objects.filter(decision=decision).order_by("-created_at", "-id")[:limit]
+
+
+def legal_bases_for(*, issuer: IssuingBody, kind: str) -> list[str]:
+    """The body's legal bases for a decision kind, in order; its defaults when it has
+    none stored (a body made before they existed, or in the admin)."""
+    texts = list(
+        LegalBasis.objects.filter(issuer=issuer, kind=kind)
+        .order_by("position")
+        .values_list("text", flat=True)
+    )
+    return texts or legal.legal_bases_defaults(issuer, kind)
+
+
+def legal_bases_by_kind(*, issuer: IssuingBody) -> dict[str, list[str]]:
+    return {kind: legal_bases_for(issuer=issuer, kind=kind) for kind in DecisionKind.values}
+
+
+def certificate_layouts(*, issuer_id: int, on_blank: bool = False) -> dict[str, Layout]:
+    """The body's certificate layout per award (page size, and the fields' boxes when
+    printing on blanks); an award with no row prints on A4."""
+    return {
+        row.award: Layout(
+            page_size=row.page_size,
+            on_blank=on_blank,
+            blank_has_title=row.blank_has_title,
+            offset_x=float(row.offset_x_mm),
+            offset_y=float(row.offset_y_mm),
+            fields=row.fields or {},
+        )
+        for row in CertificateLayout.objects.filter(issuer_id=issuer_id)
+    }
+
+
+def certificate_layout(*, issuer: IssuingBody, award: str) -> CertificateLayout:
+    """The stored layout of one award, or an unsaved one with the defaults."""
+    return CertificateLayout.objects.filter(issuer=issuer, award=award).first() or (
+        CertificateLayout(issuer=issuer, award=award)
+    )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
@@ -47,11 +47,12 @@ from core.models import (
     User,
 )
 
-from . import rendering, selectors
+from . import legal, rendering, selectors
 from .models import (
     Certificate,
     CertificateAction,
     CertificateEvent,
+    CertificateLayout,
     CertificateStatus,
     Decision,
     DecisionEntry,
@@ -59,6 +60,8 @@ from .models import (
     DecisionStatus,
     DocumentCounter,
     DocumentSeries,
+    LegalBasis,
+    PageSize,
     PrintChunk,
     PrintJob,
     PrintJobStatus,
@@ -173,36 +176,141 @@ def _take_numbers(*, issuer: IssuingBody, series: str, year: int, count: int = 1
 
 
 def _header_lines(issuer: IssuingBody) -> list[str]:
-    lines = [line.strip() for line in issuer.header.splitlines() if line.strip()]
+    """The body's name lines, top left. A "*" typed as a line is dropped: the party format
+    prints its one asterisk under the name itself."""
+    lines = [line.strip() for line in issuer.header.splitlines() if line.strip().strip("*")]
     return lines or [issuer.name.upper()]
 
 
-def _signer_defaults(issuer: IssuingBody) -> tuple[str, str]:
-    if _is_party(issuer):
-        return "T/M BAN THƯỜNG VỤ", "BÍ THƯ"
-    if issuer.kind == IssuerKind.STEERING_BOARD:
-        return "", "TRƯỞNG BAN"
-    return "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"
+class SignerRole(models.TextChoices):
+    """Who signs: the head of the body, or a deputy on the head's behalf."""
+
+    HEAD = "head", _("The head (chair, secretary)")
+    DEPUTY = "deputy", _("A deputy, on the head's behalf")
 
 
-def _authority_line(issuer: IssuingBody, header: list[str], signing_authority: str) -> str:
-    """Who decides, printed above the legal bases."""
+@dataclass(frozen=True)
+class Authority:
+    """Who decides (printed above the legal bases), who gives a certificate, and the lines
+    above the signature, as the body's kind and the signer's role require."""
+
+    deciding: str
+    awarding: str
+    signature: list[str]
+
+
+def _head_title(issuer: IssuingBody) -> str:
+    title = issuer.signer_title.strip().upper()
+    return title.removeprefix("PHÓ ").strip() or "THỦ TRƯỞNG"
+
+
+def default_signer_role(issuer: IssuingBody) -> str:
+    """A body set up as signed "KT. …" or by a "PHÓ …" signs as a deputy."""
+    if issuer.signing_authority.strip().upper().startswith(("KT.", "K/T")):
+        return SignerRole.DEPUTY
+    if issuer.signer_title.strip().upper().startswith("PHÓ "):
+        return SignerRole.DEPUTY
+    return SignerRole.HEAD
+
+
+def authority_for(issuer: IssuingBody, header: list[str], role: str) -> Authority:
+    """Law on Emulation and Commendation 2022 and Decree 30/2020 (Appendix I, signing):
+
+    - a People's Committee's decision on emulation and commendation is its Chairman's:
+      "CHỦ TỊCH ỦY BAN NHÂN DÂN …", signed "CHỦ TỊCH" or "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH";
+    - a collective body signs "TM." (on behalf of): a steering board "TM. BAN CHỈ ĐẠO /
+      TRƯỞNG BAN" (a deputy adds "KT. TRƯỞNG BAN / PHÓ TRƯỞNG BAN"); a party committee's
+      standing board "T/M BAN THƯỜNG VỤ / BÍ THƯ" or "/ PHÓ BÍ THƯ" (Hướng dẫn 36-HD/VPTW);
+    - any other body is run by its head: the signer's title, or "KT. <head> / PHÓ <head>".
+    """
+    if role not in SignerRole.values:
+        raise InvalidInput(_("Unknown signer role: %(role)s") % {"role": role})
+    deputy = role == SignerRole.DEPUTY
     joined = " ".join(header)
-    if _is_party(issuer):
-        return f"BAN THƯỜNG VỤ {header[-1]}"
-    if issuer.kind == IssuerKind.PEOPLE_COMMITTEE and not signing_authority.startswith("TM."):
-        # A decision signed "KT. CHỦ TỊCH" or by the chair alone is the chair's decision.
-        return f"CHỦ TỊCH {joined}"
-    return joined
-
-
-def _awarding_line(issuer: IssuingBody, header: list[str]) -> str:
-    """Who gives a certificate: the chair of a People's Committee, a party standing board."""
-    if _is_party(issuer):
-        return f"BAN THƯỜNG VỤ {header[-1]}"
     if issuer.kind == IssuerKind.PEOPLE_COMMITTEE:
-        return f"CHỦ TỊCH {' '.join(header)}"
-    return " ".join(header)
+        chair = f"CHỦ TỊCH {joined}"
+        lines = ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] if deputy else ["CHỦ TỊCH"]
+        return Authority(deciding=chair, awarding=chair, signature=lines)
+    if issuer.kind == IssuerKind.PARTY_COMMITTEE:
+        board = f"BAN THƯỜNG VỤ {header[-1]}"
+        return Authority(
+            deciding=board,
+            awarding=board,
+            signature=["T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ" if deputy else "BÍ THƯ"],
+        )
+    if issuer.kind == IssuerKind.STEERING_BOARD:
+        lines = ["TM. BAN CHỈ ĐẠO"]
+        lines += ["KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"] if deputy else ["TRƯỞNG BAN"]
+        return Authority(deciding=joined, awarding=joined, signature=lines)
+    head = _head_title(issuer)
+    lines = [f"KT. {head}", f"PHÓ {head}"] if deputy else [head]
+    return Authority(deciding=f"{head} {joined}", awarding=f"{head} {joined}", signature=lines)
+
+
+def signer_block(lines: Sequence[str], name: str) -> dict:
+    """The snapshot's signer: every line above the signature, and the name under it
+    (``authority`` and ``title`` kept for readers of version-1 snapshots)."""
+    lines = list(lines)
+    return {
+        "lines": lines,
+        "authority": lines[0] if len(lines) > 1 else "",
+        "title": lines[-1],
+        "name": name,
+    }
+
+
+# --- Legal bases ----------------------------------------------------------------------------
+
+
+def _basis_text(text: str) -> str:
+    return " ".join(text.split()).rstrip(" ;.,")
+
+
+def legal_bases_lines(bases: Sequence[str], proposal: str = "") -> list[str]:
+    """The printed lines: every basis ends with ";", the last line (the proposal when there
+    is one: "Theo đề nghị của …") with "."."""
+    lines = [text for text in (_basis_text(b) for b in bases) if text]
+    proposal = _basis_text(proposal)
+    if proposal:
+        if not proposal.lower().startswith("theo đề nghị"):
+            proposal = f"Theo đề nghị của {proposal}"
+        lines.append(proposal)
+    return [line + ("." if i == len(lines) - 1 else ";") for i, line in enumerate(lines)]
+
+
+@transaction.atomic
+def legal_bases_set(
+    *, issuer: IssuingBody, kind: str, bases: Sequence[str], actor: User | None
+) -> list[LegalBasis]:
+    """Replace a body's legal bases for one decision kind (the order is the printed one)."""
+    if actor is not None:
+        _check_actor(actor, issuer)
+    if kind not in DecisionKind.values:
+        raise InvalidInput(_("Unknown decision kind: %(kind)s") % {"kind": kind})
+    texts = [text for text in (_basis_text(b) for b in bases) if text]
+    LegalBasis.objects.filter(issuer=issuer, kind=kind).delete()
+    return LegalBasis.objects.bulk_create(
+        LegalBasis(issuer=issuer, kind=kind, position=i, text=text)
+        for i, text in enumerate(texts, 1)
+    )
+
+
+def legal_bases_create_defaults(*, issuers: Sequence[IssuingBody]) -> None:
+    """Give new bodies their default legal bases (called where bodies are created)."""
+    have = set(
+        LegalBasis.objects.filter(issuer__in=[i.pk for i in issuers]).values_list(
+            "issuer_id", "kind"
+        )
+    )
+    LegalBasis.objects.bulk_create(
+        [
+            LegalBasis(issuer=issuer, kind=kind, position=i, text=text)
+            for issuer in issuers
+            for kind in DecisionKind.values
+            if (issuer.pk, kind) not in have
+            for i, text in enumerate(legal.legal_bases_defaults(issuer, kind), 1)
+        ]
+    )
 
 
 def _counted(count: int, noun: str) -> str:
@@ -332,10 +440,21 @@ def _default_articles(kind: str, rows: list[_Row], year: int) -> list[str]:
     ]
 
 
+def _close_articles(articles: list[str]) -> list[str]:
+    """Decree 30/2020: the text of a document ends with "./." after its last article."""
+    if not articles:
+        return articles
+    last = articles[-1].rstrip()
+    if not last.endswith("./."):
+        last = last.rstrip(".") + "./."
+    return [*articles[:-1], last]
+
+
 def _annex(kind: str, rows: list[_Row], number: str, date_text: str, issuer: IssuingBody) -> dict:
     subtitle = f"(Kèm theo Quyết định số {number} {date_text} của {issuer.name})"
     if kind == DecisionKind.RECOGNITION:
         return {
+            "label": "Phụ lục",
             "layout": "recognition",
             "title": f"DANH SÁCH MÔ HÌNH “{_movement().upper()}” ĐƯỢC CÔNG NHẬN",
             "subtitle": subtitle,
@@ -387,6 +506,7 @@ def _annex(kind: str, rows: list[_Row], number: str, date_text: str, issuer: Iss
                 }
             )
     return {
+        "label": "Phụ lục",
         "layout": "commendation",
         "title": f"DANH SÁCH TẬP THỂ, CÁ NHÂN ĐƯỢC {'BIỂU DƯƠNG' if awards == [AwardType.PRAISE] else 'TẶNG ' + award_text}",
         "subtitle": subtitle,
@@ -413,8 +533,16 @@ def decision_issue(
     signer_name: str | None = None,
     authority: str | None = None,
     place: str | None = None,
+    signer_role: str | None = None,
+    proposal: str = "",
 ) -> Decision:
     """Number, write and render a decision; for a commendation, record its commendations.
+
+    ``legal_bases`` (the "Căn cứ …" lines) default to the issuer's for the kind
+    (``legal_bases_for``); ``proposal`` names who proposed it ("Theo đề nghị của …").
+    The authority and the signature follow the issuer's kind and ``signer_role`` (head or
+    deputy; by default what the body is set up with); ``signing_authority`` and
+    ``signer_title`` replace the lines above the signature when given.
 
     The number comes from the issuer's counter for the year, locked for the rest of the
     transaction. Everything printed goes into ``content``; the PDF is rendered from it
@@ -434,24 +562,20 @@ def decision_issue(
     number = decision_number(issuer, sequence)
     date_text = rendering.vn_date(issued_on)
     header = _header_lines(issuer)
-    default_authority, default_title = _signer_defaults(issuer)
-    signing_authority = (
-        signing_authority if signing_authority is not None else issuer.signing_authority
-    ) or default_authority
-    signer_title = (
-        signer_title if signer_title is not None else issuer.signer_title
-    ) or default_title
+    role = signer_role or default_signer_role(issuer)
+    powers = authority_for(issuer, header, role)
+    signature = powers.signature
+    if signing_authority is not None or signer_title is not None:
+        signature = [
+            line.strip() for line in (signing_authority or "", signer_title or "") if line.strip()
+        ] or signature
     signer_name = signer_name if signer_name is not None else issuer.signer_name
     place = place if place is not None else issuer.place
     party = _is_party(issuer)
     if legal_bases is None:
-        legal_bases = (
-            ["Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;"]
-            if kind == DecisionKind.COMMENDATION
-            else []
-        )
+        legal_bases = selectors.legal_bases_for(issuer=issuer, kind=kind)
     content = {
-        "version": 1,
+        "version": 2,
         "format": "party" if party else "state",
         "kind": kind,
         "header": header,
@@ -464,14 +588,16 @@ def decision_issue(
         "date_line": rendering.place_date_line(place, issued_on),
         "doc_kind": "QUYẾT ĐỊNH",
         "subject": title.strip(),
-        "authority": authority or _authority_line(issuer, header, signing_authority),
-        "awarding": _awarding_line(issuer, header),
+        "authority": authority or powers.deciding,
+        "awarding": powers.awarding,
         "issuer_name": issuer.name,
-        "legal_bases": [line.strip() for line in legal_bases if line.strip()],
+        "legal_bases": legal_bases_lines(legal_bases, proposal),
         "decides": "QUYẾT ĐỊNH:",
-        "articles": list(articles) if articles else _default_articles(kind, rows, year),
+        "articles": _close_articles(
+            list(articles) if articles else _default_articles(kind, rows, year)
+        ),
         "recipients": list(recipients) if recipients is not None else ["Như Điều 3;", "Lưu: VT."],
-        "signer": {"authority": signing_authority, "title": signer_title, "name": signer_name},
+        "signer": signer_block(signature, signer_name),
         "annex": _annex(kind, rows, number, date_text, issuer),
     }
 
@@ -812,6 +938,20 @@ def certificate_reissue(*, certificate: Certificate, actor: User, reason: str = 
     return replacement
 
 
+AWARD_SLUGS = {
+    AwardType.CERTIFICATE_OF_MERIT: "giay-khen",
+    AwardType.COMMENDATION_CERTIFICATE: "bang-khen",
+}
+
+
+def certificates_slug(certificates: Sequence[Certificate]) -> str:
+    """``giay-khen`` or ``bang-khen`` for file names; ``khen-thuong`` when mixed."""
+    awards = {c.content.get("award") for c in certificates}
+    if len(awards) == 1:
+        return AWARD_SLUGS.get(awards.pop(), "khen-thuong")
+    return "khen-thuong"
+
+
 def certificate_file_name(certificate: Certificate) -> str:
     """``GK-2023-00012-ubnd-hoa-an.pdf``: one certificate's file, named like its decision's."""
     award = certificate.content.get("award", AwardType.CERTIFICATE_OF_MERIT)
@@ -822,20 +962,115 @@ def certificate_file_name(certificate: Certificate) -> str:
     )
 
 
-def certificate_pdf_bytes(*, certificate: Certificate) -> bytes:
+def certificate_pdf_bytes(*, certificate: Certificate, on_blank: bool = False) -> bytes:
     """One valid certificate's page, rendered from its snapshot (certificates are rendered
     when printed, never stored one by one). A revoked or replaced one is not printed."""
     if certificate.status != CertificateStatus.VALID:
         raise WrongState(_("Only a valid certificate can be printed."))
-    return rendering.render_certificates_pdf([(certificate.content, certificate.code)])
+    certificates_refresh_qr([certificate])
+    layouts = selectors.certificate_layouts(issuer_id=certificate.issuer_id, on_blank=on_blank)
+    return rendering.render_certificates_pdf([(certificate.content, certificate.code)], layouts)
+
+
+def certificates_refresh_qr(certificates: Sequence[Certificate]) -> int:
+    """Encode again the QR code kept in the snapshots whose verification URL is not the
+    current one (``PUBLIC_BASE_URL`` changed since they were issued), so a reprint
+    carries the address that answers now; the code, and so the path, stays the same.
+    Returns how many changed."""
+    changed = []
+    for certificate in certificates:
+        url = rendering.verify_url(certificate.code)
+        if certificate.content.get("qr_url") != url:
+            certificate.content = certificate.content | rendering.certificate_qr(certificate.code)
+            changed.append(certificate)
+    if changed:
+        Certificate.objects.bulk_update(changed, ["content"])
+    return len(changed)
+
+
+def _layout_number(value, name: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            _("%(field)s must be a number of millimetres.") % {"field": name}
+        ) from None
+    if not low <= number <= high:
+        raise InvalidInput(
+            _("%(field)s must be between %(low)s and %(high)s.")
+            % {"field": name, "low": low, "high": high}
+        )
+    return number
+
+
+@transaction.atomic
+def certificate_layout_save(
+    *,
+    issuer: IssuingBody,
+    award: str,
+    actor: User | None,
+    page_size: str = "A4",
+    blank_has_title: bool = True,
+    offset_x_mm: float = 0,
+    offset_y_mm: float = 0,
+    fields: dict | None = None,
+) -> CertificateLayout:
+    """Set how one award's certificates of a body print: the page size, and where each
+    variable text goes on its blanks (mm from the blank's top-left corner)."""
+    if actor is not None:
+        _check_actor(actor, issuer)
+    if award not in CERTIFICATE_AWARDS:
+        raise InvalidInput(_("Unknown award: %(award)s") % {"award": award})
+    if page_size not in PageSize.values:
+        raise InvalidInput(_("Unknown page size: %(size)s") % {"size": page_size})
+    width, height = rendering.PAGE_MM[page_size]
+    clean: dict[str, dict] = {}
+    for name, box in (fields or {}).items():
+        if name not in rendering.BLANK_FIELDS_A4:
+            raise InvalidInput(_("Unknown field: %(field)s") % {"field": name})
+        clean[name] = {}
+        for key, value in box.items():
+            if key not in ("x", "y", "width", "size"):
+                raise InvalidInput(_("Unknown field: %(field)s") % {"field": f"{name}.{key}"})
+            high = {"x": width, "y": height, "width": width, "size": 96}[key]
+            clean[name][key] = _layout_number(value, f"{name}.{key}", 0, high)
+    layout, _created = CertificateLayout.objects.update_or_create(
+        issuer=issuer,
+        award=award,
+        defaults={
+            "page_size": page_size,
+            "blank_has_title": blank_has_title,
+            "offset_x_mm": _layout_number(offset_x_mm, "offset_x_mm", -50, 50),
+            "offset_y_mm": _layout_number(offset_y_mm, "offset_y_mm", -50, 50),
+            "fields": clean,
+        },
+    )
+    return layout
+
+
+def calibration_pdf_bytes(*, layout: CertificateLayout) -> bytes:
+    """The calibration page of a body's layout for one award (saved or not)."""
+    spec = rendering.Layout(
+        page_size=layout.page_size,
+        on_blank=True,
+        blank_has_title=layout.blank_has_title,
+        offset_x=float(layout.offset_x_mm),
+        offset_y=float(layout.offset_y_mm),
+        fields=layout.fields or {},
+    )
+    label = CERTIFICATE_AWARDS.get(layout.award, ("", "", layout.award))[2]
+    return rendering.render_calibration_pdf(spec, title=f"{label} – {layout.issuer.name}")
 
 
 # --- Printing -----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def print_job_start(*, decision: Decision, actor: User, per_recipient: bool = False) -> PrintJob:
-    """Queue the printing of a decision's valid certificates; the task runs after commit."""
+def print_job_start(
+    *, decision: Decision, actor: User, per_recipient: bool = False, on_blank: bool = False
+) -> PrintJob:
+    """Queue the printing of a decision's valid certificates, complete or (``on_blank``)
+    only their variable text for the body's pre-printed blanks; the task runs after commit."""
     _check_actor(actor, decision.issuer)
     if not decision.is_issued:
         raise WrongState(_("The decision has not been issued."))
@@ -843,7 +1078,11 @@ def print_job_start(*, decision: Decision, actor: User, per_recipient: bool = Fa
     if total == 0:
         raise WrongState(_("The decision has no valid certificates to print."))
     job = PrintJob.objects.create(
-        decision=decision, requested_by=actor, per_recipient=per_recipient, total=total
+        decision=decision,
+        requested_by=actor,
+        per_recipient=per_recipient,
+        on_blank=on_blank,
+        total=total,
     )
 
     from .tasks import print_certificates
@@ -854,7 +1093,8 @@ def print_job_start(*, decision: Decision, actor: User, per_recipient: bool = Fa
 
 def _file_name(certificate: Certificate) -> str:
     name = certificate.content.get("recipient_line", "").replace("đ", "d").replace("Đ", "D")
-    return f"{certificate.register_sequence:05d}-{slugify(name)[:60] or 'giay-khen'}.pdf"
+    fallback = AWARD_SLUGS.get(certificate.content.get("award"), "khen-thuong")
+    return f"{certificate.register_sequence:05d}-{slugify(name)[:60] or fallback}.pdf"
 
 
 def _split_pages(pdf: bytes) -> list[bytes]:
@@ -873,10 +1113,15 @@ def _split_pages(pdf: bytes) -> list[bytes]:
 
 
 def _render_chunk(
-    certificates: Sequence[Certificate], per_recipient: bool
+    certificates: Sequence[Certificate],
+    per_recipient: bool,
+    layouts: dict[str, rendering.Layout] | None = None,
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
     """One WeasyPrint document (one layout pass) for a chunk of certificates."""
-    pdf = rendering.render_certificates_pdf([(c.content, c.code) for c in certificates])
+    certificates_refresh_qr(certificates)
+    pdf = rendering.render_certificates_pdf(
+        [(c.content, c.code) for c in certificates], layouts or None
+    )
     files = []
     if per_recipient:
         files = list(zip([_file_name(c) for c in certificates], _split_pages(pdf), strict=True))
@@ -888,16 +1133,20 @@ def certificates_render(
     *,
     per_recipient: bool = False,
     chunk_size: int | None = None,
+    on_blank: bool = False,
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
     """One PDF of all the certificates, and one file per certificate when asked (in-process,
     for the command line; print jobs spread the chunks over the Celery workers)."""
     if not certificates:
         raise WrongState(_("The decision has no valid certificates to print."))
     chunk_size = chunk_size or PRINT_CHUNK_SIZE
+    layouts = selectors.certificate_layouts(issuer_id=certificates[0].issuer_id, on_blank=on_blank)
     parts = []
     files: list[tuple[str, bytes]] = []
     for start in range(0, len(certificates), chunk_size):
-        pdf, chunk_files = _render_chunk(certificates[start : start + chunk_size], per_recipient)
+        pdf, chunk_files = _render_chunk(
+            certificates[start : start + chunk_size], per_recipient, layouts
+        )
         parts.append(pdf)
         files += chunk_files
     return (parts[0] if len(parts) == 1 else _join_pdfs(parts)), files
@@ -1016,7 +1265,9 @@ def print_chunk_run(*, job_id: int, index: int) -> None:
             chunk.certificate_ids
         )
         certificates = [by_id[pk] for pk in chunk.certificate_ids if pk in by_id]
-        pdf, files = _render_chunk(certificates, job.per_recipient)
+        issuer_id = Decision.objects.values_list("issuer_id", flat=True).get(pk=job.decision_id)
+        layouts = selectors.certificate_layouts(issuer_id=issuer_id, on_blank=job.on_blank)
+        pdf, files = _render_chunk(certificates, job.per_recipient, layouts)
         parts = [("pdf", f"part-{index:04d}.pdf", pdf)]
         if job.per_recipient:
             parts.append(("zip", f"part-{index:04d}.zip", _zip(files)))
@@ -1085,7 +1336,12 @@ def print_job_finish(*, job_id: int) -> PrintJob:
     if not _complete(job):
         return job
     chunks = list(job.chunks.order_by("index"))
-    name = f"giay-khen-{slugify(job.decision.number.replace('/', '-'))}"
+    awards = set(
+        job.decision.entries.filter(certificates__isnull=False).values_list("award", flat=True)
+    )
+    prefix = AWARD_SLUGS.get(awards.pop(), "khen-thuong") if len(awards) == 1 else "khen-thuong"
+    number = job.decision.number.replace("/", "-").replace("Đ", "D").replace("đ", "d")
+    name = f"{prefix}-{slugify(number)}"
     try:
         files = [("pdf", f"{name}.pdf", _join_pdfs([_read(c.pdf) for c in chunks]))]
         if job.per_recipient:

@@ -19,4 +19,20 @@ urlpatterns = [
         views.print_job_file,
         name="print-job-file",
     ),
+    path("documents/issuers/<int:pk>/", views.issuer_settings, name="issuer-settings"),
+    path(
+        "documents/issuers/<int:pk>/legal-bases",
+        views.issuer_legal_bases,
+        name="issuer-legal-bases",
+    ),
+    path(
+        "documents/issuers/<int:pk>/layouts/<str:award>",
+        views.issuer_layout,
+        name="issuer-layout",
+    ),
+    path(
+        "documents/issuers/<int:pk>/layouts/<str:award>/calibration.pdf",
+        views.issuer_calibration_pdf,
+        name="issuer-calibration",
+    ),
 ]

@@ -1,6 +1,6 @@
 """Thin views: the public verification page, decision PDFs, certificate print jobs.
 
-Permission for everything but verification: staff, or a clerk of the issuer's unit or of a
+Permission for everything but verification: a superuser, or a clerk of the issuer's unit or of a
 unit above it (``selectors.user_can_manage_issuer``); finer rules come with the lifecycle.
 """
 
@@ -16,9 +16,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.models import IssuingBody
 
 from . import selectors, services
-from .models import CertificateStatus, Decision, PrintJob, PrintJobStatus
+from .forms import CertificateLayoutForm, LegalBasesForm
+from .models import CertificateStatus, Decision, DecisionKind, PrintJob, PrintJobStatus
 
 
 def _language(request: HttpRequest) -> str:
@@ -154,6 +156,7 @@ def print_job_create(request: HttpRequest, pk: int) -> HttpResponse:
             decision=decision,
             actor=request.user,
             per_recipient=request.POST.get("per_recipient") in ("1", "on", "true"),
+            on_blank=request.POST.get("on_blank") in ("1", "on", "true"),
         )
     except DomainError as error:
         return _error(request, error)
@@ -206,3 +209,107 @@ def print_job_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         filename=field.name.rsplit("/", 1)[-1],
         content_type=content_type,
     )
+
+
+# --- A body's document settings: legal bases and certificate layouts ------------------------
+
+
+def _manageable_issuer(request: HttpRequest, pk: int) -> IssuingBody:
+    issuer = get_object_or_404(IssuingBody.objects.select_related("unit"), pk=pk)
+    if not selectors.user_can_manage_issuer(request.user, issuer):
+        raise Http404
+    return issuer
+
+
+def _award_or_404(award: str) -> str:
+    if award not in services.CERTIFICATE_AWARDS:
+        raise Http404
+    return award
+
+
+def _settings_page(request, issuer, *, legal_form=None, layout_forms=None, status=200):
+    bases = selectors.legal_bases_by_kind(issuer=issuer)
+    legal_form = legal_form or LegalBasesForm(
+        initial={kind: "\n".join(lines) for kind, lines in bases.items()}
+    )
+    layout_forms = layout_forms or {}
+    layouts = []
+    for award, (_title, _code, label) in services.CERTIFICATE_AWARDS.items():
+        layout = selectors.certificate_layout(issuer=issuer, award=award)
+        layouts.append(
+            {
+                "award": award,
+                "label": label,
+                "form": layout_forms.get(award) or CertificateLayoutForm(layout=layout),
+            }
+        )
+    return render(
+        request,
+        "documents/issuer_settings.html",
+        {"issuer": issuer, "legal_form": legal_form, "layouts": layouts},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def issuer_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """A body's legal bases and certificate layouts, for its clerks."""
+    return _settings_page(request, _manageable_issuer(request, pk))
+
+
+@login_required
+@require_POST
+def issuer_legal_bases(request: HttpRequest, pk: int) -> HttpResponse:
+    issuer = _manageable_issuer(request, pk)
+    form = LegalBasesForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, issuer, legal_form=form, status=400)
+    try:
+        for kind in DecisionKind.values:
+            services.legal_bases_set(
+                issuer=issuer, kind=kind, bases=form.lines(kind), actor=request.user
+            )
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:issuer-settings", pk=issuer.pk)
+
+
+@login_required
+@require_POST
+def issuer_layout(request: HttpRequest, pk: int, award: str) -> HttpResponse:
+    issuer = _manageable_issuer(request, pk)
+    layout = selectors.certificate_layout(issuer=issuer, award=_award_or_404(award))
+    form = CertificateLayoutForm(request.POST, layout=layout)
+    if not form.is_valid():
+        return _settings_page(request, issuer, layout_forms={award: form}, status=400)
+    data = form.cleaned_data
+    try:
+        services.certificate_layout_save(
+            issuer=issuer,
+            award=award,
+            actor=request.user,
+            page_size=data["page_size"],
+            blank_has_title=data["blank_has_title"],
+            offset_x_mm=data["offset_x_mm"],
+            offset_y_mm=data["offset_y_mm"],
+            fields=form.positions(),
+        )
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:issuer-settings", pk=issuer.pk)
+
+
+@login_required
+@require_GET
+def issuer_calibration_pdf(request: HttpRequest, pk: int, award: str) -> HttpResponse:
+    """The calibration page (mm grid, a crosshair at each field) of one award's layout."""
+    issuer = _manageable_issuer(request, pk)
+    layout = selectors.certificate_layout(issuer=issuer, award=_award_or_404(award))
+    response = HttpResponse(
+        services.calibration_pdf_bytes(layout=layout), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"can-chinh-{services.AWARD_SLUGS[award]}-{issuer.code}.pdf"
+    )
+    return response

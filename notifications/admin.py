@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin import ScopedAdminMixin
+
 from .models import Delivery, Message
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False  # the outbox grows by half a million rows a deadline
 
     def has_add_permission(self, request):

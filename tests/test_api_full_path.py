@@ -189,10 +189,24 @@ def test_registration_to_commendation_through_the_api(world):
         "văn thư",
     )
 
-    # Step 8: the province's clerk approves the first recipient only.
+    # Step 8: the province's clerk approves the first recipient only, signed by a deputy,
+    # with this decision's own legal bases and proposer.
+    commendation |= {
+        "legal_bases": ["Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022"],
+        "proposal": "Giám đốc Sở Nội vụ",
+        "signer_role": "deputy",
+        "signer_name": "Lê Hải Hòa",
+    }
     decided = ok(
         api(world.province_clerk).post("/api/v1/decisions/", commendation, format="json"), 201
     )
+    content = Decision.objects.get(pk=decided["id"]).content
+    assert content["legal_bases"] == [
+        "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
+        "Theo đề nghị của Giám đốc Sở Nội vụ.",
+    ]
+    assert content["signer"]["lines"] == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert content["signer"]["name"] == "Lê Hải Hòa"
     assert (decided["number"], decided["kind"], decided["issuer"]["code"]) == (
         "1/QĐ-UBND",
         "commendation",
@@ -321,6 +335,24 @@ def test_decision_requests_with_bad_input_answer_400(world):
         (
             {"kind": "commendation", "nomination": nomination.pk, "award": "praise", "items": [0]},
             "0",
+        ),
+        (
+            {
+                "kind": "commendation",
+                "nomination": nomination.pk,
+                "award": "praise",
+                "signer_role": "chair",
+            },
+            "signer_role",
+        ),
+        (
+            {
+                "kind": "commendation",
+                "nomination": nomination.pk,
+                "award": "praise",
+                "legal_bases": "Căn cứ",
+            },
+            "legal_bases",
         ),
     ]
     for body, words in cases:

@@ -130,3 +130,69 @@ def test_anonymous_callers_are_refused_as_elsewhere(world):
     assert response.status_code == 401
     assert response.json()["detail"] == "Chưa cung cấp thông tin xác thực."
     assert api().get(URL, HTTP_AUTHORIZATION="Token abc").status_code == 401
+
+
+# --- /api/v1/issuing-bodies/{id}/legal-bases/ --------------------------------------------------
+
+
+def legal_url(body) -> str:
+    return f"/api/v1/issuing-bodies/{body.pk}/legal-bases/"
+
+
+def district_clerk(world):
+    from core.models import Role, UnitRole
+
+    user = UserFactory(unit=world.district.unit)
+    UnitRole.objects.create(unit=world.district.unit, user=user, role=Role.CLERK)
+    return user
+
+
+def test_legal_bases_route_is_named(world):
+    body = world.bodies["district"]
+    assert reverse("api:issuing-body-legal-bases", kwargs={"pk": body.pk}) == legal_url(body)
+
+
+def test_legal_bases_read_the_body_defaults_per_decision_kind(world):
+    response = api(world.district.secretary).get(legal_url(world.bodies["district"]))
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"recognition", "commendation"}
+    assert body["recognition"][0] == "Căn cứ Quyết định thành lập Ban Chỉ đạo huyện Hòa An"
+    assert body["commendation"][-1] == "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022"
+
+
+def test_a_clerk_replaces_the_bases_of_one_kind_and_decisions_print_them(world):
+    body = world.bodies["district"]
+    clerk = district_clerk(world)
+    wanted = [
+        "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
+        "Căn cứ Kế hoạch số 12-KH/BCĐ ngày 10 tháng 01 năm 2025 của Ban Chỉ đạo",
+    ]
+
+    response = api(clerk).put(legal_url(body), {"commendation": wanted}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["commendation"] == [
+        "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022",
+        "Căn cứ Kế hoạch số 12-KH/BCĐ ngày 10 tháng 01 năm 2025 của Ban Chỉ đạo",
+    ]
+    # The other kind is untouched, and a reader sees the change.
+    assert response.json()["recognition"][0].startswith("Căn cứ Quyết định thành lập")
+    again = api(world.district.secretary).get(legal_url(body)).json()
+    assert again["commendation"] == response.json()["commendation"]
+
+
+def test_legal_bases_refuse_outsiders_bad_input_and_invisible_bodies(world):
+    body = world.bodies["district"]
+    # Someone who sees the body but is not its clerk.
+    refused = api(world.district.secretary).put(
+        legal_url(body), {"recognition": ["Căn cứ X"]}, format="json"
+    )
+    assert refused.status_code == 403
+    bad = api(district_clerk(world)).put(legal_url(body), {"recognition": "x"}, format="json")
+    assert bad.status_code == 400
+    # A sibling district's body does not exist for this district.
+    hidden = world.bodies["sibling"]
+    assert api(world.district.secretary).get(legal_url(hidden)).status_code == 404
+    assert api().get(legal_url(body)).status_code == 401

@@ -77,3 +77,6 @@ def test_a_board_imported_from_files_issues_its_recognition_decision(tmp_path):
     ):
         assert printed in text, printed
     assert "XÃ HỒNG VIỆT BAN CHỈ ĐẠO" not in text
+    # Its legal bases are the board's defaults, closed by the proposer: the standing body.
+    assert decision.content["legal_bases"][0].startswith("Căn cứ Quyết định thành lập")
+    assert decision.content["legal_bases"][-1] == f"Theo đề nghị của Thường trực {board.name}."

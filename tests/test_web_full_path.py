@@ -131,10 +131,23 @@ def test_registration_to_commendation_through_the_web_forms(world):
     assert "Ban hành quyết định" in body
     assert initiative.title in body
     assert world.board_body.name in body
-    response = clerk_client.post(f"/tasks/{task.pk}/", {"issued_on": "20/12/2024"}, follow=True)
+    # The decision's legal bases and proposer, prefilled and adjustable before issuing.
+    form = page.context["form"]
+    assert form["legal_bases"].value().startswith("Căn cứ Quyết định thành lập")
+    assert form["proposal"].value() == f"Thường trực {d.board.name}"
+    response = clerk_client.post(
+        f"/tasks/{task.pk}/",
+        {
+            "issued_on": "20/12/2024",
+            "legal_bases": form["legal_bases"].value(),
+            "proposal": form["proposal"].value(),
+        },
+        follow=True,
+    )
     assert response.redirect_chain == [("/tasks/", 302)]
     decision = Decision.objects.get(kind="recognition")
     assert (decision.number, decision.issued_on) == ("1/QĐ-BCĐ", dt.date(2024, 12, 20))
+    assert decision.content["legal_bases"][-1] == f"Theo đề nghị của Thường trực {d.board.name}."
     [message] = messages_of(response)
     assert "1/QĐ-BCĐ" in message
     assert f'href="/documents/decisions/{decision.pk}/pdf"' in response.content.decode()
@@ -182,12 +195,20 @@ def test_registration_to_commendation_through_the_web_forms(world):
             "items": [item.pk],
             "award": AwardType.COMMENDATION_CERTIFICATE,
             "issued_on": "10/01/2025",
+            "legal_bases": "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022\r\n"
+            "Căn cứ Kế hoạch số 5/KH-UBND ngày 02 tháng 01 năm 2025",
+            "proposal": "Giám đốc Sở Nội vụ",
         },
         follow=True,
     )
     assert response.redirect_chain == [("/tasks/", 302)]
     decided = Decision.objects.get(kind="commendation")
     assert decided.number == "1/QĐ-UBND"
+    assert decided.content["legal_bases"] == [
+        "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
+        "Căn cứ Kế hoạch số 5/KH-UBND ngày 02 tháng 01 năm 2025;",
+        "Theo đề nghị của Giám đốc Sở Nội vụ.",
+    ]
     assert "1/QĐ-UBND" in messages_of(response)[0]
     task.refresh_from_db()
     assert (task.status, task.owner_id) == (STATUS.DONE, world.province_clerk.pk)

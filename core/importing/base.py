@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import heapq
+import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.bulk import fetch
+from core.text import control_character_problem
 
 from .files import ImportFileError, read_sheet
+from .limits import Limits
 from .resolvers import PhaseResolver
 from .text import Choices, cell_text, fold, parse_date
 
@@ -129,8 +133,12 @@ class Outcome:
 
 @dataclass
 class ImportResult:
-    errors: list[str]
+    errors: list[str]  # the first IMPORT_MAX_ERRORS, and a last line with how many more
     summary: str = ""
+    error_count: int = 0  # all of them
+
+    def __post_init__(self) -> None:
+        self.error_count = max(self.error_count, len(self.errors))
 
 
 class Importer:
@@ -141,9 +149,14 @@ class Importer:
     summary: ClassVar[str]
     dry_run_summary: ClassVar[str]
 
-    def __init__(self, *, source_name: str) -> None:
+    def __init__(self, *, source_name: str, limits: Limits | None = None) -> None:
         self.source_name = source_name
-        self.errors: list[RowError] = []
+        self.limits = limits or Limits.from_settings()
+        # The first IMPORT_MAX_ERRORS errors in file order (a max-heap), and how many in all:
+        # a file of 3 million bad rows keeps 200 messages, not 3 million.
+        self._kept: list[tuple[int, int, int, RowError]] = []
+        self._sequence = itertools.count()
+        self.error_count = 0
         self.present: set[str] = set()
         self.header_names: dict[str, str] = {}
         self._positions: dict[str, int] = {}
@@ -163,15 +176,38 @@ class Importer:
         raise NotImplementedError
 
     # -- shared machinery
+    @property
+    def errors(self) -> list[RowError]:
+        """The errors kept (the first ``limits.errors`` in file order), sorted."""
+        return [entry[3] for entry in sorted(self._kept, reverse=True, key=lambda e: e[:3])]
+
     def error(self, line: int, column: str, message: str) -> None:
-        self.errors.append(
-            RowError(
-                line=line,
-                position=self._positions.get(column, len(self._positions)),
-                column=self.header_names.get(column, column),
-                message=message,
-            )
+        self.error_count += 1
+        position = self._positions.get(column, len(self._positions))
+        entry = (-line, -position, -next(self._sequence), None)
+        if len(self._kept) >= self.limits.errors and entry <= self._kept[0][:3] + (None,):
+            return  # later in the file than every error kept
+        error = RowError(
+            line=line,
+            position=position,
+            column=self.header_names.get(column, column),
+            message=message,
         )
+        entry = (*entry[:3], error)
+        if len(self._kept) < self.limits.errors:
+            heapq.heappush(self._kept, entry)
+        else:
+            heapq.heapreplace(self._kept, entry)
+
+    def error_lines(self) -> list[str]:
+        lines = [str(e) for e in self.errors]
+        more = self.error_count - len(lines)
+        if more > 0:
+            lines.append(
+                _("… and %(more)d more errors (%(total)d in all); the first %(shown)d are above")
+                % {"more": more, "total": self.error_count, "shown": len(lines)}
+            )
+        return lines
 
     def read_header(self, line: int, header: list[Any]) -> list[str | None]:
         """Map each header cell to a column name; report unknown, repeated, missing ones."""
@@ -222,14 +258,29 @@ class Importer:
                 )
                 continue
             values: dict[str, Any] = {}
+            refused = False
             for position, (name, value) in enumerate(zip(mapped, cells, strict=False)):
+                if isinstance(value, str) and value:
+                    # One rule for all text: control characters (a NUL that PostgreSQL
+                    # refuses mid-write, SQLite stores) and cells longer than any field.
+                    problem = control_character_problem(value)
+                    if problem is None and len(value) > self.limits.cell_chars:
+                        problem = _(
+                            "the value has %(length)d characters, more than the %(max)d a "
+                            "cell may have (IMPORT_MAX_CELL_CHARS)"
+                        ) % {"length": len(value), "max": self.limits.cell_chars}
+                    if problem is not None:
+                        self.error(line, name or f"#{position + 1}", problem)
+                        refused = True
+                        continue
                 if name is not None:
                     values[name] = value
                 elif cell_text(value):
                     self.error(
                         line, f"#{position + 1}", _("this cell has a value but no column header")
                     )
-            records.append(self.parse(Row(line, values, self)))
+            if not refused:
+                records.append(self.parse(Row(line, values, self)))
         return records
 
     def duplicates(
@@ -281,19 +332,25 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def run_import(importer_class: type[Importer], path: Path, *, dry_run: bool) -> ImportResult:
-    """Check the whole file, then (unless it is a dry run) write it in one transaction."""
+def run_import(
+    importer_class: type[Importer], path: Path, *, dry_run: bool, **options: Any
+) -> ImportResult:
+    """Check the whole file, then (unless it is a dry run) write it in one transaction.
+    ``options`` go to the importer (``update_passwords`` for members)."""
     with _without_cyclic_gc():
-        return _run_import(importer_class, path, dry_run=dry_run)
+        return _run_import(importer_class, path, dry_run=dry_run, **options)
 
 
-def _run_import(importer_class: type[Importer], path: Path, *, dry_run: bool) -> ImportResult:
+def _run_import(
+    importer_class: type[Importer], path: Path, *, dry_run: bool, **options: Any
+) -> ImportResult:
     try:
-        sheet = read_sheet(path)
-        importer = importer_class(source_name=path.name)
+        limits = Limits.from_settings()
+        sheet = read_sheet(path, limits)
+        importer = importer_class(source_name=path.name, limits=limits, **options)
         mapped = importer.read_header(sheet.header_line, sheet.header)
-        if importer.errors:  # rows cannot be read against a broken header
-            return ImportResult(errors=[str(e) for e in sorted(importer.errors)])
+        if importer.error_count:  # rows cannot be read against a broken header
+            return ImportResult(errors=importer.error_lines(), error_count=importer.error_count)
         records = importer.read_rows(mapped, sheet.rows)
     except ImportFileError as exc:
         return ImportResult(errors=[str(exc)])
@@ -303,7 +360,7 @@ def _run_import(importer_class: type[Importer], path: Path, *, dry_run: bool) ->
         try:
             with transaction.atomic():
                 outcome = importer.prepare(records)
-                if not importer.errors:
+                if not importer.error_count:
                     importer.write()
         except IntegrityError as exc:
             return ImportResult(
@@ -315,8 +372,8 @@ def _run_import(importer_class: type[Importer], path: Path, *, dry_run: bool) ->
                     % {"reason": exc}
                 ]
             )
-    if importer.errors:
-        return ImportResult(errors=[str(e) for e in sorted(importer.errors)])
+    if importer.error_count:
+        return ImportResult(errors=importer.error_lines(), error_count=importer.error_count)
     return ImportResult(errors=[], summary=importer.summarise(outcome, dry_run=dry_run))
 
 
@@ -347,15 +404,24 @@ class ImportCommand(BaseCommand):
         }
         return parser
 
+    def importer_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Options of the command handed to the importer (a subclass adds its own)."""
+        return {}
+
     def handle(self, *args, file: str, dry_run: bool, **options) -> None:
         with translation.override(settings.LANGUAGE_CODE):
-            result = run_import(self.importer_class, Path(file), dry_run=dry_run)
+            result = run_import(
+                self.importer_class,
+                Path(file),
+                dry_run=dry_run,
+                **self.importer_options(options),
+            )
             if result.errors:
                 for line in result.errors:
                     self.stderr.write(line)
                 raise CommandError(
                     _("%(count)d error(s) in %(file)s; nothing was written.")
-                    % {"count": len(result.errors), "file": file}
+                    % {"count": result.error_count, "file": file}
                 )
             self.stdout.write(result.summary)
 

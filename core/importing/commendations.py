@@ -31,6 +31,7 @@ from .base import (
     repeated_row,
     stored_records,
 )
+from .limits import Limits
 from .resolvers import PhaseResolver, unit_ids
 from .text import fold
 from .vocabularies import AWARDS, RECIPIENT_KINDS
@@ -86,6 +87,9 @@ class IssuerResolver:
             body = IssuingBody.objects.create(
                 code=code, name=name, kind=kind, abbreviation=abbreviation
             )
+            from documents.services import legal_bases_create_defaults
+
+            legal_bases_create_defaults(issuers=[body])
             self.ids[key] = body.pk
 
 
@@ -175,8 +179,8 @@ class CommendationImporter(Importer):
         "%(updated)d updated, %(unchanged)d unchanged."
     )
 
-    def __init__(self, *, source_name: str) -> None:
-        super().__init__(source_name=source_name)
+    def __init__(self, *, source_name: str, limits: Limits | None = None) -> None:
+        super().__init__(source_name=source_name, limits=limits)
         self.phases = PhaseResolver()
         self.issuers = IssuerResolver()
 

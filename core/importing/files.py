@@ -11,11 +11,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from .limits import ImportFileError, LimitExceeded, Limits, check_file_size, check_xlsx
 from .text import cell_text
 
-
-class ImportFileError(Exception):
-    """The file cannot be read as a table at all (not a row problem)."""
+__all__ = ["ImportFileError", "LimitExceeded", "Limits", "Sheet", "read_sheet"]
 
 
 @dataclass
@@ -25,18 +24,24 @@ class Sheet:
     rows: Iterator[tuple[int, list[Any]]]  # (line number, cells), blank lines left out
 
 
-def read_sheet(path: Path) -> Sheet:
+def read_sheet(path: Path, limits: Limits | None = None) -> Sheet:
+    """The file's first line and an iterator of the others, within ``limits`` (the
+    settings' by default): the size is checked first, an XLSX is streamed and counted before
+    openpyxl opens it, and rows are counted as they are read."""
+    limits = limits or Limits.from_settings()
     try:
+        check_file_size(path, limits)
         with path.open("rb") as file:
             magic = file.read(4)
         if magic == b"PK\x03\x04":  # a zip: XLSX, whatever the file is called
-            rows = _xlsx_rows(path)
+            check_xlsx(path, limits)
+            rows = _bounded(_xlsx_rows(path), limits)
         elif magic == b"\xd0\xcf\x11\xe0":
             raise ImportFileError(
                 _("the file is an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8")
             )
         else:
-            rows = _csv_rows(path.read_bytes())
+            rows = _bounded(_csv_rows(path.read_bytes(), limits), limits)
     except OSError as exc:
         raise ImportFileError(
             _("cannot open %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}
@@ -46,7 +51,18 @@ def read_sheet(path: Path) -> Sheet:
     raise ImportFileError(_("the file has no header line"))
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _bounded(
+    rows: Iterator[tuple[int, list[Any]]], limits: Limits
+) -> Iterator[tuple[int, list[Any]]]:
+    count = cells = 0
+    for line, values in rows:
+        count += 1
+        cells += len(values)
+        limits.check_row(line, max(count, line), len(values), cells)
+        yield line, values
+
+
+def _csv_rows(data: bytes, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -59,13 +75,25 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         ) from exc
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return _csv_records(text, delimiter)
+    return _csv_records(text, delimiter, limits)
 
 
-def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[Any]]]:
+def _csv_records(text: str, delimiter: str, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
+    # A long cell is a row error with its line and column (Importer.read_rows), not the csv
+    # module's "field larger than field limit": the file's size already bounds it.
+    csv.field_size_limit(max(csv.field_size_limit(), limits.file_bytes + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     end = 0
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("line %(line)d: the CSV cannot be read: %(reason)s")
+                % {"line": reader.line_num, "reason": exc}
+            ) from exc
         start, end = end + 1, reader.line_num
         if any(cell.strip() for cell in cells):
             yield start, cells

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from core import services
 from core.bulk import chunks, fetch, insert_rows
 from core.models import Initiative, InitiativeKind, InitiativeStatus
+from core.rules import registered_on_problem
 
 from .base import (
     IMPORT_SOURCE,
@@ -30,6 +31,7 @@ from .base import (
     repeated_code,
     stored_records,
 )
+from .limits import Limits
 from .resolvers import FieldResolver, PhaseResolver, unit_ids
 from .vocabularies import IMPORT_STATUSES, INITIATIVE_KINDS
 
@@ -95,8 +97,8 @@ class InitiativeImporter(Importer):
     )
     BATCH = 5_000
 
-    def __init__(self, *, source_name: str) -> None:
-        super().__init__(source_name=source_name)
+    def __init__(self, *, source_name: str, limits: Limits | None = None) -> None:
+        super().__init__(source_name=source_name, limits=limits)
         self.phases = PhaseResolver()
         self.fields = FieldResolver()
 
@@ -176,6 +178,12 @@ class InitiativeImporter(Importer):
     def _check(self, record: InitiativeRecord, stored: StoredInitiative | None) -> None:
         if record.unit_code and record.unit_code not in self.unit_ids:
             self.error(record.line, "unit_code", missing_unit(record.unit_code))
+        if record.registered_on is not None and record.phase is not None:
+            problem = registered_on_problem(
+                record.registered_on, phase_ends_on=self.phases.ends_on.get(record.phase)
+            )
+            if problem:
+                self.error(record.line, "registered_on", problem)
         owner_name = record.owner_name
         if "owner_name" not in self.present and stored is not None:
             owner_name = stored.owner_name

@@ -181,6 +181,12 @@ class IssuerImporter(Importer):
                 [IssuingBody(id=stored.id, **self._wanted(r)) for stored, r in self.changed],
                 model_fields(self.changed_fields),
             )
-        IssuingBody.objects.bulk_create(
+        created = IssuingBody.objects.bulk_create(
             IssuingBody(code=r.code, **self._wanted(r)) for r in self.new
+        )
+        # New bodies start with their kind's legal bases (documents owns them).
+        from documents.services import legal_bases_create_defaults
+
+        legal_bases_create_defaults(
+            issuers=list(IssuingBody.objects.filter(code__in=[b.code for b in created]))
         )

@@ -3,6 +3,10 @@
 A board role (chair, deputy, member, secretary) on a unit without a steering board creates
 the board, and with it the board's own issuing body, so that its recognition decisions can
 be issued straight away (``services.board_issuing_bodies_create``).
+
+Existing accounts: their name, email and unit follow the file, and every account that
+changes is listed (the dry run lists what would change); their password stays unless
+``--update-passwords``; a superuser is never changed by an import, nor given roles.
 """
 
 from __future__ import annotations
@@ -63,6 +67,10 @@ class MemberImporter(Importer):
         "%(unchanged)d unchanged."
     )
 
+    def __init__(self, *, source_name: str, limits=None, update_passwords: bool = False) -> None:
+        super().__init__(source_name=source_name, limits=limits)
+        self.update_passwords = update_passwords
+
     def parse(self, row: Row) -> MemberRecord:
         username = row.text("username", required=True, max_length=max_length(User, "username"))
         email = row.text("email", max_length=max_length(User, "email"))
@@ -103,7 +111,14 @@ class MemberImporter(Importer):
             if record.unit_code and record.unit_code not in self.unit_ids:
                 self.error(record.line, "unit_code", missing_unit(record.unit_code))
         outcome = self._plan_users(users)
-        known = [r for r in records if r.role and r.username and r.unit_code in self.unit_ids]
+        known = [
+            r
+            for r in records
+            if r.role
+            and r.username
+            and r.unit_code in self.unit_ids
+            and r.username not in self.superusers
+        ]
         wanted = {Seat(self.unit_ids[r.unit_code], r.username, r.role) for r in known}
         self.new_seats = sorted(wanted - self._current_seats())
         # The signer printed on a new board's decisions: the first chair the file names.
@@ -137,10 +152,21 @@ class MemberImporter(Importer):
         self.new_users: list[MemberRecord] = []
         self.changed_users: list[User] = []
         self.user_ids: dict[str, int] = {}
+        self.superusers: set[str] = set()
+        changes: list[str] = []
+        kept_passwords: list[str] = []
         for chunk in chunks(sorted(users)):
-            for user in User.objects.filter(username__in=chunk):
-                self.user_ids[user.username] = user.pk
+            for user in User.objects.filter(username__in=chunk).select_related("unit"):
                 record = users[user.username]
+                if user.is_superuser:
+                    # The operator's account is changed by the operator, never by a file.
+                    self.superusers.add(user.username)
+                    outcome.notes.append(
+                        _("Line %(line)d: %(username)s is a superuser; left unchanged.")
+                        % {"line": record.line, "username": user.username}
+                    )
+                    continue
+                self.user_ids[user.username] = user.pk
                 wanted = {
                     "full_name": record.full_name,
                     "email": record.email,
@@ -149,17 +175,55 @@ class MemberImporter(Importer):
                 changed = [name for name, value in wanted.items() if getattr(user, name) != value]
                 # Hashing is slow by design: only a password that differs is set again.
                 if record.password and not check_password(record.password, user.password):
-                    user.set_password(record.password)
-                    changed.append("password")
+                    if self.update_passwords:
+                        user.set_password(record.password)
+                        changed.append("password")
+                    else:
+                        kept_passwords.append(user.username)
                 if changed:
+                    changes.append(
+                        _("Line %(line)d: %(username)s: %(fields)s")
+                        % {
+                            "line": record.line,
+                            "username": user.username,
+                            "fields": ", ".join(
+                                self._change(name, user, wanted.get(name)) for name in changed
+                            ),
+                        }
+                    )
                     for name, value in wanted.items():
                         setattr(user, name, value)
                     self.changed_users.append(user)
         outcome.updated = len(self.changed_users)
         outcome.unchanged = len(self.user_ids) - outcome.updated
-        self.new_users = [r for name, r in users.items() if name not in self.user_ids]
+        self.new_users = [
+            r
+            for name, r in users.items()
+            if name not in self.user_ids and name not in self.superusers
+        ]
         outcome.created = len(self.new_users)
+        if changes:
+            outcome.notes.append(_("Existing accounts changed:"))
+            outcome.notes.extend(f"  {line}" for line in changes)
+        if kept_passwords:
+            outcome.notes.append(
+                _(
+                    "Passwords kept (the file gives another one; --update-passwords sets "
+                    "it): %(usernames)s."
+                )
+                % {"usernames": ", ".join(kept_passwords)}
+            )
         return outcome
+
+    def _change(self, name: str, user: User, value) -> str:
+        if name == "password":
+            return _("password")
+        if name == "unit_id":
+            return _("unit %(old)s → %(new)s") % {
+                "old": user.unit.code if user.unit else "-",
+                "new": next((c for c, pk in self.unit_ids.items() if pk == value), "-"),
+            }
+        return f"{name} “{getattr(user, name)}” → “{value}”"
 
     def _current_seats(self) -> set[Seat]:
         names = {pk: name for name, pk in self.user_ids.items()}

@@ -26,9 +26,11 @@ class PhaseResolver:
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
+        self.ends_on: dict[str, dt.date] = {}
         self._keys: dict[str, str] = {}
-        for pk, code, name in Phase.objects.values_list("id", "code", "name"):
+        for pk, code, name, ends_on in Phase.objects.values_list("id", "code", "name", "ends_on"):
             self.ids[code] = pk
+            self.ends_on[code] = ends_on
             self._keys[fold(code)] = code
             self._keys.setdefault(fold(name), code)
         self.missing: dict[str, tuple[int, int]] = {}  # code: (first year, last year)
@@ -53,6 +55,7 @@ class PhaseResolver:
         code = f"{start}-{end}"
         if code not in self.ids:
             self.missing[code] = (start, end)
+            self.ends_on[code] = dt.date(end, 12, 31)  # as create_missing makes it
         return code
 
     def create_missing(self, used: set[str | None]) -> None:

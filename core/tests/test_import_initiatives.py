@@ -98,8 +98,8 @@ def test_vietnamese_headers_and_values_from_xlsx(tmp_path):
                 "X1",
                 "tập thể",
                 "Xây dựng nông thôn mới",
-                "2031-2035",
-                "01/02/2031",
+                "2009-2010",
+                "01/02/2010",
                 None,
                 "theo dõi",
                 None,
@@ -109,7 +109,7 @@ def test_vietnamese_headers_and_values_from_xlsx(tmp_path):
     result = run("import_initiatives", path)
 
     assert not result.failed, result.err
-    assert result.out.splitlines()[1] == "Giai đoạn mới: 2031 - 2035."
+    assert result.out.splitlines()[1] == "Giai đoạn mới: 2009 - 2010."
     first = Initiative.objects.get(code="2001")
     assert first.kind == "individual" and first.status == "recognised"
     assert set(first.fields.values_list("code", flat=True)) == {
@@ -117,9 +117,9 @@ def test_vietnamese_headers_and_values_from_xlsx(tmp_path):
         "defence_security",
     }
     assert first.registered_on == dt.date(2023, 4, 1) and first.description == "Mô tả ngắn"
-    new_phase = Phase.objects.get(code="2031-2035")
-    assert new_phase.name == "Giai đoạn 2031 - 2035"
-    assert new_phase.starts_on == dt.date(2031, 1, 1) and new_phase.ends_on == dt.date(2035, 12, 31)
+    new_phase = Phase.objects.get(code="2009-2010")
+    assert new_phase.name == "Giai đoạn 2009 - 2010"
+    assert new_phase.starts_on == dt.date(2009, 1, 1) and new_phase.ends_on == dt.date(2010, 12, 31)
     assert Initiative.objects.get(code="2002").phase == new_phase
 
 
@@ -172,7 +172,7 @@ def test_a_bad_row_rejects_the_whole_file(tmp_path, bad_row, error):
     path = write_csv(
         tmp_path,
         HEADER + "MH1,Mô hình 1 đổi tên,X1,collective,economy,2016-2020,15/03/2017,,monitored\n"
-        "MH8,Mô hình 8,X1,tập thể,economy,2031-2035,01/02/2031,,\n" + bad_row + "\n",
+        "MH8,Mô hình 8,X1,tập thể,economy,2009-2010,01/02/2010,,\n" + bad_row + "\n",
     )
 
     result = run("import_initiatives", path)

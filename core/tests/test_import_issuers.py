@@ -55,6 +55,12 @@ def test_good_csv_creates_issuing_bodies_with_what_they_print(tmp_path):
         "HA",
     )
     assert ubnd.header == "ỦY BAN NHÂN DÂN\nHUYỆN HÒA AN"  # "|" separates the lines
+    # Created with their kind's default legal bases, for both decision kinds.
+    from documents.models import LegalBasis
+
+    assert LegalBasis.objects.filter(issuer=ubnd, kind="commendation").count() == 3
+    party = LegalBasis.objects.filter(issuer__code="hu-hoa-an", kind="recognition")
+    assert party.order_by("position")[0].text == "Căn cứ Điều lệ Đảng Cộng sản Việt Nam"
     assert (ubnd.place, ubnd.signing_authority, ubnd.signer_title, ubnd.signer_name) == (
         "Hòa An",
         "TM. ỦY BAN NHÂN DÂN",

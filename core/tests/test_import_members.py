@@ -154,26 +154,56 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path):
     assert snapshot() == before  # the same password hashes too
 
 
-def test_a_changed_file_updates_users_and_adds_roles(tmp_path):
+def test_a_changed_file_updates_users_and_adds_roles_and_lists_them(tmp_path):
     run("import_members", write_csv(tmp_path, MEMBERS))
-    old_hash = User.objects.get(username="hung").password
+    old_hashes = dict(User.objects.values_list("username", "password"))
     changed = (
         HEADER + "lan,Nông Thị Lan,lan@example.vn,X1,chair,matkhau-moi-2\n"
         "hung,Hoàng Văn Hùng,hung@example.vn,HA,secretary,\n"
         "hung,Hoàng Văn Hùng,hung@example.vn,HA,deputy,\n"
     )
+    path = write_csv(tmp_path, changed, "changed.csv")
 
-    result = run("import_members", write_csv(tmp_path, changed, "changed.csv"))
-
-    assert result.out.splitlines() == [
-        "Đã nhập 2 người dùng: 0 mới, 2 cập nhật, 0 không đổi.",
+    dry = run("import_members", path, "--dry-run")
+    assert dry.out.splitlines() == [
+        "Tệp hợp lệ: 2 người dùng, 0 sẽ tạo mới, 1 sẽ cập nhật, 1 không đổi.",
+        "Tài khoản đã có thay đổi:",
+        "  Dòng 3: hung: đơn vị X1 → HA",
+        "Giữ nguyên mật khẩu (tệp ghi mật khẩu khác; --update-passwords để đặt lại): lan.",
         "Vai trò mới: 2.",
+        "Chạy thử: không có gì được ghi vào cơ sở dữ liệu.",
     ]
-    assert User.objects.get(username="lan").check_password("matkhau-moi-2")
+    result = run("import_members", path)
+
+    assert result.out.splitlines()[0] == "Đã nhập 2 người dùng: 0 mới, 1 cập nhật, 1 không đổi."
+    # Existing accounts keep their password unless asked.
+    assert dict(User.objects.values_list("username", "password")) == old_hashes
     hung = User.objects.get(username="hung")
-    assert hung.unit.code == "HA" and hung.password == old_hash
+    assert hung.unit.code == "HA"
     assert set(hung.board_memberships.values_list("board__unit__code", "role")) == {
         ("X1", "secretary"),
         ("HA", "secretary"),
         ("HA", "deputy"),
     }
+
+
+def test_update_passwords_sets_the_files_password_on_existing_accounts(tmp_path):
+    run("import_members", write_csv(tmp_path, MEMBERS))
+    changed = HEADER + "lan,Nông Thị Lan,lan@example.vn,X1,chair,matkhau-moi-2\n"
+    result = run("import_members", write_csv(tmp_path, changed, "c.csv"), "--update-passwords")
+    assert "  Dòng 2: lan: mật khẩu" in result.out.splitlines()
+    assert User.objects.get(username="lan").check_password("matkhau-moi-2")
+
+
+def test_a_superuser_is_never_changed_by_an_import(tmp_path):
+    root = UserFactory(username="admin", full_name="Quản trị", email="a@x.vn", is_superuser=True)
+    root.set_password("mat-khau-quan-tri")
+    root.save()
+    before = (root.full_name, root.email, root.unit_id, root.password)
+    file = HEADER + "admin,Kẻ Lạ,la@example.vn,X1,clerk,doi-mat-khau-1\n"
+    result = run("import_members", write_csv(tmp_path, file), "--update-passwords")
+    assert not result.failed, result.err
+    assert "Dòng 2: admin là siêu người dùng; giữ nguyên." in result.out
+    root.refresh_from_db()
+    assert (root.full_name, root.email, root.unit_id, root.password) == before
+    assert not UnitRole.objects.filter(user=root).exists()

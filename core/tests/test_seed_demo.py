@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from core import demo
 from core.models import (
@@ -221,8 +222,10 @@ def test_demo_logins_exist_with_their_roles_units_and_password():
     assert all(roles == set(roles_by_unit["CB"]) for roles in roles_by_unit.values())
     assert len(roles_by_unit["CB"]) == 7
     assert demo.DEMO_PASSWORD in output
-    assert authenticate(username="xa.canbo", password=demo.DEMO_PASSWORD) is not None
-    assert authenticate(username="xa.canbo", password="wrong") is None
+    # A login carries its request (django-axes counts failures per account and address).
+    request = RequestFactory().post("/login/")
+    assert authenticate(request, username="xa.canbo", password=demo.DEMO_PASSWORD) is not None
+    assert authenticate(request, username="xa.canbo", password="wrong") is None
 
 
 def test_seed_demo_twice_duplicates_nothing():

@@ -7,6 +7,8 @@ from django.conf import settings
 from .factories import clerk_of, district_committee
 
 OUTPUT_DIR = Path(settings.BASE_DIR) / "test-output"
+# Pages for a person to look at, beside the test reports of ./dvk test.
+RESULTS_DIR = Path(settings.BASE_DIR) / "var" / "test-results" / "documents"
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,13 @@ def output_dir():
     """test-output/ (git-ignored): pages rendered to PNG for a person to look at."""
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture
+def results_dir():
+    """var/test-results/documents/: PNGs of decisions and certificates to look at."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    return RESULTS_DIR
 
 
 def pdf_to_png(pdf: bytes, folder: Path, stem: str, page: int = 1, dpi: int = 150) -> Path:

@@ -15,6 +15,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "polling_i
 EMAIL_BACKEND = "notifications.tests.backends.SlowFileBackend"
 EMAIL_FILE_PATH = os.environ["DVK_TEST_EMAIL_DIR"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A production-like worker refuses a loopback public URL (config/checks.py).
+PUBLIC_BASE_URL = "https://dvk.example.vn"
 
 if os.environ.get("DVK_TEST_CHANNELS"):
     NOTIFICATION_CHANNELS = os.environ["DVK_TEST_CHANNELS"].split(",")

@@ -28,6 +28,7 @@ from core.models import (
     ReviewCycle,
     Unit,
 )
+from core.text import refuse_control_characters
 from documents import rendering as document_rendering
 from documents.models import Certificate, CertificateStatus, Decision, DecisionEntry, DecisionKind
 from workflows.models import (
@@ -57,9 +58,32 @@ class ErrorSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="After this the token answers 401.")
 
 
 # --- input --------------------------------------------------------------------------------------
+
+
+class InputSerializer(serializers.Serializer):
+    """The base of every API input (bodies and query strings, through ``views.parse``):
+    every text field, nested ones and list items included, refuses control characters
+    (``core.text``), the rule the importers and the web forms follow."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            _guard_text(field)
+        return fields
+
+
+def _guard_text(field: serializers.Field) -> None:
+    if isinstance(field, serializers.CharField):
+        if refuse_control_characters not in field.validators:
+            field.validators.append(refuse_control_characters)
+    elif isinstance(field, serializers.ListField):
+        _guard_text(field.child)
+    elif isinstance(field, serializers.ListSerializer):
+        _guard_text(field.child)
 
 
 @extend_schema_field(
@@ -128,7 +152,7 @@ class KindField(serializers.CharField):
         return kind
 
 
-class InitiativeCreateSerializer(serializers.Serializer):
+class InitiativeCreateSerializer(InputSerializer):
     title = serializers.CharField(max_length=500)
     unit_code = serializers.CharField()
     kind = KindField(help_text="collective | individual (tập thể | cá nhân)")
@@ -146,7 +170,7 @@ class InitiativeCreateSerializer(serializers.Serializer):
         return unit
 
 
-class InitiativeResubmitSerializer(serializers.Serializer):
+class InitiativeResubmitSerializer(InputSerializer):
     """What the owner changes before resubmitting; anything left out stays as it is."""
 
     title = serializers.CharField(max_length=500, required=False)
@@ -159,11 +183,11 @@ class InitiativeResubmitSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class InitiativeFilterSerializer(serializers.Serializer):
+class InitiativeFilterSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=InitiativeStatus.choices, required=False)
     field = serializers.CharField(required=False, help_text=gettext_lazy("A field's code."))
     unit = serializers.CharField(
@@ -173,7 +197,7 @@ class InitiativeFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=InitiativeKind.choices, required=False)
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(InputSerializer):
     KIND_ANNUAL = "annual"
     KIND_PROGRESS = "progress"
 
@@ -187,13 +211,13 @@ class ReportCreateSerializer(serializers.Serializer):
     )
 
 
-class VisitCreateSerializer(serializers.Serializer):
+class VisitCreateSerializer(InputSerializer):
     visited_on = serializers.DateField(input_formats=DATE_FORMATS)
     findings = serializers.CharField(allow_blank=True)
     visitors = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CycleRefSerializer(serializers.Serializer):
+class CycleRefSerializer(InputSerializer):
     cycle = serializers.IntegerField()
 
 
@@ -231,14 +255,14 @@ class DecideSerializer(CycleRefSerializer):
     recognise = serializers.BooleanField()
 
 
-class CriterionInputSerializer(serializers.Serializer):
+class CriterionInputSerializer(InputSerializer):
     code = serializers.CharField()
     name = serializers.CharField()
     weight = serializers.DecimalField(max_digits=6, decimal_places=2)
     max = serializers.IntegerField(required=False, default=100)
 
 
-class CycleCloseSerializer(serializers.Serializer):
+class CycleCloseSerializer(InputSerializer):
     force = serializers.BooleanField(
         required=False,
         default=False,
@@ -247,7 +271,7 @@ class CycleCloseSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CycleCreateSerializer(serializers.Serializer):
+class CycleCreateSerializer(InputSerializer):
     board = serializers.IntegerField(
         required=False,
         help_text=gettext_lazy("The board's id; default: the one board you are secretary of."),
@@ -262,7 +286,7 @@ class CycleCreateSerializer(serializers.Serializer):
     criteria = CriterionInputSerializer(many=True, required=False)
 
 
-class NominationCreateSerializer(serializers.Serializer):
+class NominationCreateSerializer(InputSerializer):
     board = serializers.IntegerField(
         required=False,
         help_text=gettext_lazy("The board's id; default: the one board you are secretary of."),
@@ -286,7 +310,7 @@ class NominationCreateSerializer(serializers.Serializer):
         return body
 
 
-class DecisionCreateSerializer(serializers.Serializer):
+class DecisionCreateSerializer(InputSerializer):
     """``{"kind": "recognition", "cycle"}`` or ``{"kind": "commendation", "nomination",
     "award", "items"?}``; ``issued_on`` defaults to today."""
 
@@ -303,6 +327,36 @@ class DecisionCreateSerializer(serializers.Serializer):
     issued_on = serializers.DateField(required=False, input_formats=DATE_FORMATS)
     citation = serializers.CharField(required=False, allow_blank=True)
     title = serializers.CharField(required=False, allow_blank=True)
+    legal_bases = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy(
+            "The “Căn cứ …” lines of this decision; default: the issuing body's."
+        ),
+    )
+    proposal = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=gettext_lazy(
+            "Who proposed it (“Theo đề nghị của …”); default: the proposing board."
+        ),
+    )
+
+    signer_role = serializers.ChoiceField(
+        choices=[("head", "head"), ("deputy", "deputy")],
+        required=False,
+        help_text=gettext_lazy(
+            "head, or deputy (“KT. CHỦ TỊCH / PHÓ CHỦ TỊCH”); default: as the body is set up."
+        ),
+    )
+    signer_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=128,
+        help_text=gettext_lazy("Default: the issuing body's signer."),
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs["kind"] == DecisionKind.RECOGNITION:

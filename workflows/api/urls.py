@@ -11,6 +11,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("initiatives/", views.InitiativeListView.as_view(), name="initiative-list"),
     path("initiatives/<int:pk>/", views.InitiativeDetailView.as_view(), name="initiative-detail"),
     path("initiatives/<int:pk>/accept/", views.AcceptView.as_view(), name="initiative-accept"),
@@ -69,4 +70,9 @@ urlpatterns = [
     ),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
     path("issuing-bodies/", issuers.IssuingBodyListView.as_view(), name="issuing-body-list"),
+    path(
+        "issuing-bodies/<int:pk>/legal-bases/",
+        issuers.IssuingBodyLegalBasesView.as_view(),
+        name="issuing-body-legal-bases",
+    ),
 ]

@@ -14,25 +14,30 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput, NotAllowed, WrongState
+from core.lockout import lockout_response
 from core.models import CycleStatus, Initiative, ReviewCycle, Role, SteeringBoard
+from core.tokens import token_expires_at, token_issue
 from documents.models import DecisionKind
 from workflows import selectors, services
 from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
 
 from . import serializers as s
 from .errors import api_exception_handler
+from .throttling import AnonThrottle
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Bad input"),
+    401: OpenApiResponse(s.ErrorSerializer, description="Not logged in, or the token expired"),
     403: OpenApiResponse(s.ErrorSerializer, description="Wrong actor"),
     404: OpenApiResponse(s.ErrorSerializer, description="Not found in your units"),
     409: OpenApiResponse(s.ErrorSerializer, description="Wrong state (already done...)"),
@@ -49,6 +54,9 @@ class ApiView(ApiMixin, APIView):
 
 
 def parse(serializer_class, data) -> dict:
+    # Every input goes through the project's input base (control characters refused).
+    if not issubclass(serializer_class, s.InputSerializer):
+        raise TypeError(f"{serializer_class.__name__} must derive from InputSerializer")
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -108,15 +116,47 @@ def _board(request: Request, board_id: int | None) -> SteeringBoard:
 
 
 class TokenView(ApiMixin, ObtainAuthToken):
-    """A token for the ``Authorization: Token <token>`` header, from a username and password."""
+    """A token for the ``Authorization: Token <token>`` header, from a username and password.
+
+    It works ``API_TOKEN_LIFETIME_HOURS`` (``expires``); repeated failures lock the account
+    and the address out (django-axes: 429 with ``Retry-After``)."""
+
+    # DRF's view has no throttle: this one counts per address like any anonymous call.
+    throttle_classes = [AnonThrottle]
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: s.TokenSerializer, 400: ERRORS[400]},
+        responses={
+            200: s.TokenSerializer,
+            400: ERRORS[400],
+            429: OpenApiResponse(s.ErrorSerializer, description="Locked out or throttled"),
+        },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        valid = serializer.is_valid()
+        # django-axes marks the request it was given: here DRF's, which its middleware
+        # (reading Django's) does not see.
+        if getattr(request, "axes_locked_out", False):
+            return lockout_response(request._request)
+        if not valid:
+            raise ValidationError(serializer.errors)
+        token = token_issue(user=serializer.validated_data["user"])
+        return Response({"token": token.key, "expires": token_expires_at(token)})
+
+
+class LogoutView(ApiView):
+    """Revoke the token this request carries (a session is left as it is)."""
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Token revoked"), 401: ERRORS[401]},
+    )
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, Token):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- initiatives --------------------------------------------------------------------------------
@@ -449,6 +489,9 @@ class DecisionListView(ApiView):
         options = {
             key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")
         }
+        # Given legal bases and proposer replace the defaults ("" = no proposer line).
+        options |= {key: data[key] for key in ("legal_bases", "proposal") if key in data}
+        options |= {key: data[key] for key in ("signer_role", "signer_name") if data.get(key)}
         if data["kind"] == DecisionKind.RECOGNITION:
             # Looked up outside the user's scope on purpose: the service answers a wrong
             # actor with 403, as the issue asks, rather than a silent 404.

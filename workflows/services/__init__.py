@@ -34,6 +34,7 @@ from .decisions import (
     recognition_decision_issue,
     recognition_issuer,
     recognition_process,
+    recognition_proposal,
 )
 from .evaluation import (
     annual_report_submit,
@@ -48,7 +49,12 @@ from .evaluation import (
 )
 from .evidence import attachment_add, may_attach
 from .monitoring import monitoring_visit_record, progress_report_submit
-from .nominations import nomination_commend, nomination_create, nomination_process
+from .nominations import (
+    nomination_commend,
+    nomination_create,
+    nomination_process,
+    nomination_proposal,
+)
 from .registration import (
     initiative_accept,
     initiative_discontinue,
@@ -96,10 +102,12 @@ __all__ = [
     "nomination_commend",
     "nomination_create",
     "nomination_process",
+    "nomination_proposal",
     "progress_report_submit",
     "recognition_decision_issue",
     "recognition_issuer",
     "recognition_process",
+    "recognition_proposal",
     "registration_process",
     "review_process",
     "weighted_total",

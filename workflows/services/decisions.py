@@ -46,6 +46,11 @@ def recognition_issuer(*, unit: Unit) -> IssuingBody | None:
     return bodies[0] if bodies else None
 
 
+def recognition_proposal(board) -> str:
+    """Who proposes a recognition: the board's standing secretariat (Thường trực)."""
+    return f"Thường trực {board.name}"
+
+
 def recognition_process(cycle: ReviewCycle) -> LifecycleProcess | None:
     """The cycle's open recognition process (its ``recognition_decision`` task waits for
     the clerk), if the chair has recognised an initiative not yet in a decision."""
@@ -62,6 +67,9 @@ def recognition_decision_issue(
     issuer: IssuingBody | None = None,
     title: str | None = None,
     legal_bases: Sequence[str] | None = None,
+    proposal: str | None = None,
+    signer_role: str | None = None,
+    signer_name: str | None = None,
 ) -> Decision:
     """The clerk of the board's unit issues one numbered decision recognising every
     initiative the chair chose in the cycle and no decision recognised yet: → recognised;
@@ -69,7 +77,8 @@ def recognition_decision_issue(
 
     A chair's later choice in the same cycle waits for a second decision; with nothing
     waiting the call is refused (``WrongState``), saying whether a decision was issued.
-    ``issuer`` defaults to ``recognition_issuer`` of the board's unit.
+    ``issuer`` defaults to ``recognition_issuer`` of the board's unit; ``legal_bases`` to
+    the issuer's, ``proposal`` ("Theo đề nghị của …") to the board's standing secretariat.
     """
     with task_step(
         node=flows.RecognitionFlow.recognition_decision,
@@ -128,6 +137,9 @@ def recognition_decision_issue(
             entries=[EntryInput.for_initiative(initiative) for initiative in initiatives],
             actor=actor,
             legal_bases=legal_bases,
+            proposal=recognition_proposal(locked.board) if proposal is None else proposal,
+            signer_role=signer_role,
+            signer_name=signer_name,
         )
         AnnualReport.objects.filter(
             cycle=locked, initiative__in=[initiative.pk for initiative in initiatives]

@@ -33,6 +33,11 @@ from ..models import LifecycleProcess, Nomination, NominationItem, NominationSta
 from ._common import adopt, lock_initiatives, required, stored_text, task_step
 
 
+def nomination_proposal(nomination: Nomination) -> str:
+    """Who proposes a commendation: the nominating board."""
+    return nomination.board.name
+
+
 def nomination_process(nomination: Nomination) -> LifecycleProcess | None:
     """The nomination's process; started for a submitted nomination that has none (made
     outside the flows)."""
@@ -128,12 +133,17 @@ def nomination_commend(
     issued_on: dt.date | None = None,
     citation: str | None = None,
     title: str | None = None,
+    legal_bases: Sequence[str] | None = None,
+    proposal: str | None = None,
+    signer_role: str | None = None,
+    signer_name: str | None = None,
 ) -> Decision:
     """The clerk of the awarding body's unit approves all (``approved_item_ids`` None) or
     some of a nomination's recipients into one numbered commendation decision with one
     award; the approved initiatives → commended, with their ``Commendation`` rows and, for
     a Giấy khen or Bằng khen, their certificates. The other items are refused. The awarding
-    clerk's ``commend`` task completes with it."""
+    clerk's ``commend`` task completes with it. ``legal_bases`` default to the body's;
+    ``proposal`` ("Theo đề nghị của …") to the proposing board."""
     with task_step(
         node=flows.NominationFlow.commend,
         process=nomination_process(nomination),
@@ -141,7 +151,7 @@ def nomination_commend(
     ):
         locked = (
             Nomination.objects.select_for_update(of=("self",))
-            .select_related("awarding_body", "awarding_body__unit")
+            .select_related("awarding_body", "awarding_body__unit", "board")
             .get(pk=nomination.pk)
         )
         body = locked.awarding_body
@@ -195,6 +205,10 @@ def nomination_commend(
                 for item in approved
             ],
             actor=actor,
+            legal_bases=legal_bases,
+            proposal=nomination_proposal(locked) if proposal is None else proposal,
+            signer_role=signer_role,
+            signer_name=signer_name,
         )
         if award in CERTIFICATE_AWARDS:
             certificates_issue(decision=decision, actor=actor)

@@ -24,6 +24,7 @@ from core.models import (
     Unit,
     User,
 )
+from core.rules import registered_on_problem
 from core.services import initiative_record_status
 
 from .. import events, flows, takers
@@ -93,6 +94,10 @@ def initiative_register(
     title, owner_name = _validate_initiative_data(
         title=title, kind=kind, owner_name=owner_name, fields=fields
     )
+    if registered_on is not None:
+        # A date the caller gives is bounded (core.rules); left out, it is today's.
+        if problem := registered_on_problem(registered_on, phase_ends_on=phase.ends_on):
+            raise InvalidInput(problem[:1].upper() + problem[1:] + ".")
     registered_on = registered_on or timezone.localdate()
     initiative = Initiative.objects.create(
         # A placeholder until the primary key, which the code is made of, exists.

@@ -411,9 +411,13 @@ def test_the_recognition_and_commendation_tasks_are_taken_by_the_clerks_only(wor
     ]
     with pytest.raises(NotAllowed):
         services.nomination_commend(actor=district_clerk, nomination=nomination, award="praise")
-    services.nomination_commend(actor=province_clerk, nomination=nomination, award="praise")
+    decision = services.nomination_commend(
+        actor=province_clerk, nomination=nomination, award="praise"
+    )
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
+    # "Theo đề nghị của …" names the nominating board, and closes the legal bases.
+    assert decision.content["legal_bases"][-1] == f"Theo đề nghị của {d.board.name}."
 
 
 def test_a_report_made_outside_the_flows_joins_at_its_step(world):

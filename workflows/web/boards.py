@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import services as core_services
 from core.errors import DomainError
+from core.forms import CleanTextForm
 from core.models import BOARD_ROLES, BoardMember, Role, SteeringBoard, User
 from core.search import search
 from workflows.takers import any_path, user_roles
@@ -24,7 +25,7 @@ from workflows.takers import any_path, user_roles
 USER_PICKER_SIZE = 20
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(CleanTextForm):
     username = forms.CharField(
         label=gettext_lazy("Person"),
         max_length=150,
@@ -61,7 +62,7 @@ class MemberAddForm(forms.Form):
         return user
 
 
-class QuorumForm(forms.Form):
+class QuorumForm(CleanTextForm):
     quorum = forms.IntegerField(label=gettext_lazy("Quorum"), min_value=1, max_value=50)
 
 

@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import CleanTextForm
 from core.models import (
     AwardType,
     Field,
@@ -33,7 +34,7 @@ from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomin
 REVIEW_ACCEPT, REVIEW_RETURN, REVIEW_REJECT = "accept", "return", "reject"
 
 
-class InitiativeFilterForm(forms.Form):
+class InitiativeFilterForm(CleanTextForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", "---"), *InitiativeStatus.choices]
     )
@@ -63,7 +64,7 @@ class InitiativeFilterForm(forms.Form):
         }
 
 
-class InitiativeRegisterForm(forms.Form):
+class InitiativeRegisterForm(CleanTextForm):
     # A code, not a select: a province holds thousands of units. The service checks that
     # the user is an official of the unit or of a unit above it.
     unit_code = forms.CharField(
@@ -96,7 +97,7 @@ class InitiativeRegisterForm(forms.Form):
         return unit
 
 
-class StepForm(forms.Form):
+class StepForm(CleanTextForm):
     """The web input of a lifecycle step, for one process."""
 
     def __init__(self, data=None, *, process, **kwargs):
@@ -288,7 +289,7 @@ class DecideForm(StepForm):
         )
 
 
-class CycleCreateForm(forms.Form):
+class CycleCreateForm(CleanTextForm):
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.order_by("code"))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     opens_on = forms.DateField(label=_("Opens on"))
@@ -300,7 +301,7 @@ class CycleCreateForm(forms.Form):
     )
 
 
-class CycleCloseForm(forms.Form):
+class CycleCloseForm(CleanTextForm):
     force = forms.BooleanField(
         label=_("Close although decisions are still pending"), required=False
     )
@@ -312,7 +313,64 @@ class CycleCloseForm(forms.Form):
     )
 
 
-class RecognitionDecisionForm(StepForm):
+class DecisionTextMixin(CleanTextForm):
+    """The legal bases and the proposer of a decision, adjustable before it is issued;
+    prefilled with the issuing body's bases and the proposing board."""
+
+    legal_bases = forms.CharField(
+        label=_("Legal bases"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("One “Căn cứ …” per line; “;” and the final “.” are added."),
+    )
+    proposal = forms.CharField(
+        label=_("Proposed by (Theo đề nghị của …)"), required=False, max_length=500
+    )
+    signer_role = forms.ChoiceField(
+        label=_("Who signs"),
+        required=False,
+        choices=[("", _("As the issuing body is set up"))],
+        help_text=_("A deputy signs “KT.” (or for a collective body “TM.”) on the head's behalf."),
+    )
+    signer_name = forms.CharField(
+        label=_("Signer's name"),
+        required=False,
+        max_length=128,
+        help_text=_("Leave empty for the issuing body's signer."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from documents.services import SignerRole
+
+        self.fields["signer_role"].choices = [
+            ("", _("As the issuing body is set up")),
+            *SignerRole.choices,
+        ]
+
+    def prefill(self, issuer, kind: str, proposal: str) -> None:
+        from documents import selectors as documents_selectors
+
+        if issuer is not None:
+            self.fields["legal_bases"].initial = "\n".join(
+                documents_selectors.legal_bases_for(issuer=issuer, kind=kind)
+            )
+        self.fields["proposal"].initial = proposal
+
+    def decision_text(self) -> dict:
+        """The ``legal_bases`` and ``proposal`` to pass to the service."""
+        lines = [
+            line.strip() for line in self.cleaned_data["legal_bases"].splitlines() if line.strip()
+        ]
+        text = {"legal_bases": lines or None, "proposal": self.cleaned_data["proposal"].strip()}
+        if self.cleaned_data.get("signer_role"):
+            text["signer_role"] = self.cleaned_data["signer_role"]
+        if self.cleaned_data.get("signer_name", "").strip():
+            text["signer_name"] = self.cleaned_data["signer_name"].strip()
+        return text
+
+
+class RecognitionDecisionForm(DecisionTextMixin, StepForm):
     issued_on = forms.DateField(
         label=_("Issue date"),
         required=False,
@@ -322,6 +380,17 @@ class RecognitionDecisionForm(StepForm):
     @property
     def cycle(self):
         return self.process.cycle
+
+    @classmethod
+    def for_process(cls, process, data=None) -> StepForm:
+        form = cls(data, process=process)
+        board = form.cycle.board
+        form.prefill(
+            services.recognition_issuer(unit=board.unit),
+            "recognition",
+            services.recognition_proposal(board),
+        )
+        return form
 
     def context(self):
         chosen = (
@@ -343,11 +412,14 @@ class RecognitionDecisionForm(StepForm):
     def perform(self, actor):
         issued_on = self.cleaned_data["issued_on"]
         return services.recognition_decision_issue(
-            actor=actor, cycle=self.cycle, **({"issued_on": issued_on} if issued_on else {})
+            actor=actor,
+            cycle=self.cycle,
+            **({"issued_on": issued_on} if issued_on else {}),
+            **self.decision_text(),
         )
 
 
-class CommendForm(StepForm):
+class CommendForm(DecisionTextMixin, StepForm):
     """Approve all or some of a nomination's recipients, with one award."""
 
     items = forms.MultipleChoiceField(
@@ -375,6 +447,9 @@ class CommendForm(StepForm):
         items = list(nomination.items.select_related("initiative", "unit").order_by("pk"))
         form = cls(data, process=process, items=items)
         form.nomination = nomination
+        form.prefill(
+            nomination.awarding_body, "commendation", services.nomination_proposal(nomination)
+        )
         return form
 
     def __init__(self, *args, items, **kwargs):
@@ -404,10 +479,11 @@ class CommendForm(StepForm):
             approved_item_ids=self.approved_item_ids(),
             issued_on=data["issued_on"],
             citation=data["citation"],
+            **self.decision_text(),
         )
 
 
-class NominationForm(forms.Form):
+class NominationForm(CleanTextForm):
     """Propose recognised initiatives of the secretary's boards to an awarding body."""
 
     board = forms.ModelChoiceField(label=_("Steering board"), queryset=SteeringBoard.objects.none())
@@ -431,21 +507,21 @@ class NominationForm(forms.Form):
         self.fields["awarding_body"].queryset = bodies
 
 
-class EndInitiativeForm(forms.Form):
+class EndInitiativeForm(CleanTextForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ProgressReportForm(forms.Form):
+class ProgressReportForm(CleanTextForm):
     text = forms.CharField(label=_("Progress report"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class MonitoringVisitForm(forms.Form):
+class MonitoringVisitForm(CleanTextForm):
     visited_on = forms.DateField(label=_("Visit date"))
     visitors = forms.CharField(label=_("Visitors"), max_length=500, required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(CleanTextForm):
     """One criterion of a draft cycle's rubric: its name, weight and maximum score (the code
     stays for an existing criterion; a new one gets one from its name)."""
 
@@ -507,13 +583,13 @@ RubricFormSet = forms.formset_factory(
 )
 
 
-class PassMarkForm(forms.Form):
+class PassMarkForm(CleanTextForm):
     pass_mark = forms.DecimalField(
         label=_("Pass mark"), min_value=0, max_value=100, decimal_places=2, localize=True
     )
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(CleanTextForm):
     file = forms.FileField(
         label=_("File"),
         help_text=_("A photo (JPEG, PNG, WebP), a PDF, a Word or an Excel file."),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 
 from core import listing
+from core.forms import CleanTextForm
 from core.models import (
     AwardType,
     CycleStatus,
@@ -153,7 +154,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 # --- decisions ------------------------------------------------------------------------------
 
 
-class DecisionFilterForm(forms.Form):
+class DecisionFilterForm(CleanTextForm):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
@@ -203,7 +204,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 # --- commendations --------------------------------------------------------------------------
 
 
-class CommendationFilterForm(forms.Form):
+class CommendationFilterForm(CleanTextForm):
     award = forms.ChoiceField(
         label=gettext_lazy("Award"), required=False, choices=[("", "---"), *AwardType.choices]
     )
@@ -273,7 +274,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
 # --- units ----------------------------------------------------------------------------------
 
 
-class UnitFilterForm(forms.Form):
+class UnitFilterForm(CleanTextForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), required=False, choices=[("", "---"), *UnitKind.choices]
     )
@@ -327,7 +328,7 @@ def unit_options(request: HttpRequest) -> HttpResponse:
 # --- review cycles --------------------------------------------------------------------------
 
 
-class CycleFilterForm(forms.Form):
+class CycleFilterForm(CleanTextForm):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"), required=False, choices=[("", "---"), *CycleStatus.choices]
     )

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             combined, files = services.certificates_render(certificates, per_recipient=True)
         except DomainError as error:
             raise CommandError(error.message) from error
-        combined_path = folder / f"{stem}-giay-khen.pdf"
+        combined_path = folder / f"{stem}-{services.certificates_slug(certificates)}.pdf"
         combined_path.write_bytes(combined)
         self.stdout.write(str(combined_path))
         recipients = folder / f"{stem}-tung-nguoi"
