@@ -116,3 +116,17 @@ def test_a_board_member_above_attaches_but_a_member_of_another_board_does_not(wo
     assert upload(browser(world.district.members[0]), initiative, "a.pdf", PDF).status_code == 302
     assert upload(browser(world.sibling.members[0]), initiative, "b.pdf", PDF).status_code == 404
     assert Attachment.objects.count() == 1
+
+
+def test_the_api_counts_an_initiatives_evidence(world):
+    from rest_framework.test import APIClient
+
+    initiative = world.extra["initiative"]
+    official = browser(world.district.official)
+    upload(official, initiative, "bien-ban.pdf", PDF)
+    upload(official, initiative, "hop-dan.jpg", photo(40, 30))
+    api = APIClient()
+    api.force_authenticate(world.district.official)
+    answer = api.get(f"/api/v1/initiatives/{initiative.pk}/")
+    assert answer.status_code == 200
+    assert answer.json()["attachment_count"] == 2
