@@ -253,7 +253,7 @@ def test_secretary_closes_evaluation_at_quorum_with_the_mean_score(
     assert initiative.status == InitiativeStatus.EVALUATED
     line = initiative.history.get()
     assert (line.from_status, line.to_status) == ("monitored", "evaluated")
-    assert line.reason == "Kết thúc chấm điểm: đạt 71.67 điểm, điểm đạt là 70.00."
+    assert line.reason == "Kết thúc chấm điểm: đạt 71,67 điểm, điểm đạt là 70,00."
     assert events[-1] == (
         "evaluation_closed",
         {"report_id": report.pk, "initiative_id": initiative.pk},
