@@ -14,7 +14,10 @@ decision with COUNT recipients and its certificates, then prints them:
 - in this process, the chunks one after the other (``DOCUMENTS_PRINT_FAN_OUT`` off).
 
 It also prints the cost of one certificate rendered alone and of the decision with its
-COUNT-row annex. Exits 1 when the batch (through Celery, or in-process with --workers 0)
+COUNT-row annex, and in the same run the obvious alternatives with their ratio to the
+batch: one WeasyPrint render per certificate, and LibreOffice converting one file per
+certificate when ``soffice`` is installed (in calls of 200 files: one call silently stops
+after about 246). Exits 1 when the batch (through Celery, or in-process with --workers 0)
 misses the target.
 """
 
@@ -24,6 +27,7 @@ import argparse
 import datetime as dt
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +95,24 @@ def run(args) -> int:
             f"{through_celery:.2f} s ({through_celery / args.count * 1000:.1f} ms each)"
         )
         measured = through_celery
+
+    # The obvious alternatives, in the same run: one WeasyPrint render per certificate, and
+    # LibreOffice converting one file per certificate (when soffice is installed).
+    alone, alone_cpu = render_one_by_one(certificates)
+    print(
+        f"one WeasyPrint render per certificate, in this process: {args.count} in "
+        f"{alone:.2f} s (CPU {alone_cpu:.2f} s); the product's batch is "
+        f"{alone / measured:.1f}× faster ({alone / in_process:.1f}× in one process)"
+    )
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice:
+        office = convert_with_libreoffice(soffice, certificates)
+        print(
+            f"LibreOffice ({soffice} --convert-to pdf, {SOFFICE_BATCH} files a call): "
+            f"{args.count} in {office:.2f} s; the product's batch is {office / measured:.1f}× faster"
+        )
+    else:
+        print("LibreOffice: soffice is not installed here, not measured")
     target = TARGET_SECONDS_PER_500 * args.count / 500
     verdict = "PASS" if measured <= target else "FAIL"
     print(f"{verdict}: {measured:.2f} s, target {target:.1f} s for {args.count} certificates")
@@ -231,6 +253,51 @@ def print_through_celery(decision, clerk, per_recipient: bool, workers: int) -> 
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+# One `soffice --convert-to pdf` call silently stops after about 246 files: batch them.
+SOFFICE_BATCH = 200
+
+
+def render_one_by_one(certificates) -> tuple[float, float]:
+    """Each certificate rendered on its own (a WeasyPrint layout pass each)."""
+    from documents import rendering
+
+    started, cpu = time.perf_counter(), time.process_time()
+    for certificate in certificates:
+        pdf = rendering.render_certificates_pdf([(certificate.content, certificate.code)])
+        assert pdf.startswith(b"%PDF")
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def convert_with_libreoffice(soffice: str, certificates) -> float:
+    """One HTML file per certificate (the product's template), converted to PDF by
+    LibreOffice in calls of SOFFICE_BATCH files; every PDF is checked to exist."""
+    from django.template.loader import render_to_string
+
+    from documents import rendering
+
+    with tempfile.TemporaryDirectory(prefix="dvk-soffice-") as folder:
+        sources = []
+        for certificate in certificates:
+            path = Path(folder) / f"{certificate.code}.html"
+            items = rendering._certificate_items([(certificate.content, certificate.code)])
+            path.write_text(render_to_string("documents/pdf/certificates.html", {"items": items}))
+            sources.append(path)
+        out = Path(folder) / "pdf"
+        started = time.perf_counter()
+        for start in range(0, len(sources), SOFFICE_BATCH):
+            batch = [str(p) for p in sources[start : start + SOFFICE_BATCH]]
+            subprocess.run(
+                [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out), *batch],
+                check=True,
+                capture_output=True,
+                timeout=1800,
+            )
+        elapsed = time.perf_counter() - started
+        missing = [p.name for p in sources if not (out / f"{p.stem}.pdf").exists()]
+        assert not missing, f"LibreOffice left out {len(missing)} files: {missing[:3]}"
+    return elapsed
 
 
 def _page_count(pdf: bytes) -> int:

@@ -3,6 +3,9 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
+# Registers the deploy check of PUBLIC_BASE_URL; this module loads with the settings.
+from config import checks  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("danvankheo")

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "documents",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,11 @@ FORM_RENDERER = "core.forms_rendering.BootstrapFormRenderer"
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection is checked before a request reuses it: after a database
+    # restart (or a terminated backend) the request reconnects instead of answering 500.
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True)
+    )
 else:
     # Embedded default: web, worker and beat write one SQLite file at once. WAL, a busy
     # timeout and IMMEDIATE transactions keep them from failing with "database is locked".
@@ -216,6 +222,10 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Sessions read from Redis (written through to the database): one query less on every
+    # page. Only with a shared cache: a per-process one would keep a logged-out session
+    # alive in the other gunicorn workers.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -253,6 +263,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # notifications/beat.py writes it on the schedules it creates.
 CELERY_TIMEZONE = env.str("CELERY_TIMEZONE", default="Asia/Ho_Chi_Minh")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage of any length: the worker keeps trying to reconnect (Celery's default
+# gives up after 100 attempts and exits). Workers run without gossip, mingle and heartbeat
+# (./dvk, docker-compose.yml): gossip's restart after a lost Redis connection fails inside
+# kombu ("'NoneType' object has no attribute ...": celery/kombu#582) and none is used here.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Keep remote control on: besides `celery inspect ping` (docker-compose's health check), its
+# consumer is what notices a lost Redis connection when an ack fails first; without it the
+# worker hangs after the outage, alive and deaf (seen here with kombu 5.7).
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = True
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -295,6 +314,29 @@ DOCUMENTS_FONT_DIR = env.str("DOCUMENTS_FONT_DIR", default="/usr/share/fonts/tru
 # A print job's parts (50 certificates each) run as Celery tasks of their own, so every
 # worker takes a share; off, the job's task renders them one after the other.
 DOCUMENTS_PRINT_FAN_OUT = env.bool("DOCUMENTS_PRINT_FAN_OUT", default=True)
+# Digital signatures (documents/signing.py). The roots a signer's certificate must chain to
+# for an uploaded signed decision to be accepted: a PEM file of one or many certificates
+# (Vietnam's government CA, licensed public CAs). Unset, no uploaded signature is trusted.
+DOCUMENTS_TRUSTED_CA_FILE = env.str("DOCUMENTS_TRUSTED_CA_FILE", default="")
+# Each issuing body's seal key, by the body's code, as JSON: {"ubnd-hoa-an": {"pkcs12":
+# "/run/secrets/hoa-an.p12", "password_env": "SEAL_HOA_AN_PASSWORD"}} or, on a token,
+# {"pkcs11_module": "/usr/lib/.../libtoken.so", "pkcs11_slot": 0, "pkcs11_key_label":
+# "seal", "pin_env": "SEAL_HOA_AN_PIN"}; "seal_decisions": true also seals its decisions.
+# Secrets stay in the environment variables named here. A body without a key seals nothing.
+DOCUMENTS_SEAL_KEYS = env.json("DOCUMENTS_SEAL_KEYS", default={})
+# A timestamping authority (RFC 3161): set, seals are PAdES B-T; unset, B-B.
+DOCUMENTS_TSA_URL = env.str("DOCUMENTS_TSA_URL", default="")
+# Fetch CRLs/OCSP answers when validating a signature (needs the network); off, revocation
+# is not checked ("soft-fail").
+DOCUMENTS_SIGNATURE_FETCH_REVOCATION = env.bool(
+    "DOCUMENTS_SIGNATURE_FETCH_REVOCATION", default=False
+)
+# Retries of a print-job part after a transient error (a database restart, a dropped
+# connection), with exponential backoff (1, 2, 4, ... s, at most 60 s between them).
+DOCUMENTS_PRINT_PART_RETRIES = env.int("DOCUMENTS_PRINT_PART_RETRIES", default=5)
+# Seconds without progress after which the sweeper (beat) finishes a print job whose parts
+# are all done, or fails it visibly (the clerk then prints the missing parts again).
+DOCUMENTS_PRINT_STALL_AFTER = env.int("DOCUMENTS_PRINT_STALL_AFTER", default=600)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -359,6 +401,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # /api/schema/ itself is not an operation of the API.
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get components of their own, where a required text says minLength 1.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Only JSON bodies are documented (forms still parse, for browsers and old clients).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "workflows.api.schema.document_common_answers",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

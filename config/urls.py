@@ -11,5 +11,9 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("documents.urls")),
     path("", include("workflows.web.urls")),
+    path("", include("stats.urls")),
     path("", include("core.urls")),
 ]
+
+# The API answers an unknown path (a non-numeric id) in JSON like any other 404.
+handler404 = "workflows.api.errors.not_found"

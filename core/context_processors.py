@@ -43,6 +43,7 @@ def _items(request) -> list[NavItem]:
         ("workflows:initiative-list", _("Initiatives"), True),
         ("workflows:cycle-list", _("Review cycles"), bool(roles - {Role.OFFICIAL})),
         ("workflows:board-list", _("Boards"), bool(roles & {r.value for r in BOARD_ROLES})),
+        ("stats:dashboard", _("Statistics"), True),
         ("workflows:decision-list", _("Decisions"), True),
         ("workflows:commendation-list", _("Commendations"), True),
         ("workflows:unit-list", _("Units"), True),

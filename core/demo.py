@@ -50,6 +50,8 @@ from .models import (
 )
 
 DEMO_PASSWORD = "dvk-demo-2026"
+# Share of the later collective initiatives that replicate an earlier model.
+REPLICA_SHARE = 0.08
 SEED = 20162020
 PROVINCE_CODE = "CB"
 PROVINCE_NAME = "Tỉnh Cao Bằng"
@@ -735,6 +737,7 @@ def demo_build() -> dict[str, int]:
         actor=None,
         source=SOURCE,
     )
+    replicas = _replicate(initiatives, field_of, ids)
     commendations = []
     for code, (commendation, _day) in commended.items():
         commendation.initiative_id = ids[code]
@@ -752,8 +755,35 @@ def demo_build() -> dict[str, int]:
         "initiatives": len(initiatives),
         "status_changes": len(history),
         "commendations": len(commendations),
+        "replications": replicas,
         "users": users,
     }
+
+
+def _replicate(initiatives: list[Initiative], field_of: dict[str, str], ids: dict[str, int]) -> int:
+    """Some collective initiatives replicate (nhân rộng) an earlier one of the same field in
+    another unit: a few models spread widely, as the movement's reports tell. A separate
+    random stream, so the rest of the demo stays as it was."""
+    rng = random.Random(SEED + 1)
+    by_field: dict[str, list[Initiative]] = defaultdict(list)
+    for initiative in sorted(initiatives, key=lambda i: (i.registered_on, i.code)):
+        by_field[field_of[initiative.code]].append(initiative)
+    links: list[tuple[int, int]] = []
+    for items in by_field.values():
+        models = [i for i in items[: len(items) // 4] if i.kind == InitiativeKind.COLLECTIVE][:6]
+        for initiative in items[len(items) // 3 :]:
+            if initiative.kind != InitiativeKind.COLLECTIVE or rng.random() >= REPLICA_SHARE:
+                continue
+            # Popular models first: the first of the list is picked most often.
+            source = models[min(int(rng.expovariate(0.8)), len(models) - 1)]
+            if source.owner_unit_id != initiative.owner_unit_id:
+                links.append((ids[initiative.code], ids[source.code]))
+    Initiative.objects.bulk_update(
+        [Initiative(pk=pk, replicated_from_id=source_id) for pk, source_id in links],
+        ["replicated_from"],
+        batch_size=500,
+    )
+    return len(links)
 
 
 def _build_users(*, units_by_code: dict[str, Unit], boards: dict[int, SteeringBoard]) -> int:

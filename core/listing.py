@@ -276,7 +276,7 @@ def sort_query(request: HttpRequest) -> str:
 
 def page_query(request: HttpRequest) -> str:
     query = request.GET.copy()
-    for key in ("page", "export"):
+    for key in ("page", "after", "export"):
         query.pop(key, None)
     return query.urlencode()
 

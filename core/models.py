@@ -427,6 +427,12 @@ class Initiative(models.Model):
             ),
             models.Index(fields=["registered_on"], name="initiative_registered_on"),
             models.Index(fields=["phase", "status"], name="initiative_phase_status"),
+            # The statistics' replication figures: only the few replicas, by owner unit.
+            models.Index(
+                fields=["owner_unit", "replicated_from"],
+                condition=models.Q(replicated_from__isnull=False),
+                name="initiative_replicas",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -465,6 +471,8 @@ class InitiativeStatusChange(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("history")
         ordering = ["at", "id"]
+        # The statistics count recognitions by the date of their history line.
+        indexes = [models.Index(fields=["to_status", "at"], name="status_change_to_at")]
 
     def __str__(self) -> str:
         return f"{self.initiative_id}: {self.from_status or '∅'} → {self.to_status}"

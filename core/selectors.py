@@ -8,15 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
 from .models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
+    PATH_STEP_WIDTH,
     AwardType,
     BoardMember,
     Commendation,
@@ -99,7 +103,7 @@ def report_period(
     return None, None
 
 
-def _count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count:
+def count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count:
     """Rows on or after ``start`` (all rows when there is no start)."""
     if start is None:
         return Count(column)
@@ -120,58 +124,81 @@ def movement_report(
     Four aggregate queries whatever the data size: initiatives by status and kind, the field
     link table by field, the field catalogue, commendations by issuer, award and recipient.
     """
+    return movement_report_by_child(unit=unit, phase=phase, year=year)[0]
+
+
+def movement_report_by_child(
+    *,
+    unit: Unit,
+    phase: Phase | None = None,
+    year: int | None = None,
+    branches: Sequence[str] = (),
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[int, int]]:
+    """``movement_report`` and the same figures for each branch below ``unit``: a dict from
+    the tree path of each child unit (and ``unit.path`` itself for what the unit owns
+    directly) to its ``{"initiatives", "commendations"}`` figures. The branches add up to
+    the whole; the same four queries, grouped by the path prefix one level down. The paths in
+    ``branches`` are in the answer even when they count nothing. Third, the initiatives
+    registered in the period and still going (``new``) per calendar year."""
     if not unit.path:
         # An empty path would make the prefix filter select the whole country.
         raise InvalidInput(_("The unit %(code)s has no tree path.") % {"code": unit.code})
     start, end = report_period(phase=phase, year=year)
+    branch_length = len(unit.path) + PATH_STEP_WIDTH + len(PATH_SEPARATOR)
+    buckets: dict[str, _Bucket] = {path: _Bucket() for path in branches}
 
-    # --- Initiatives: one GROUP BY status, kind over the subtree --------------------------
+    def bucket(key: str) -> _Bucket:
+        if key not in buckets:
+            buckets[key] = _Bucket()
+        return buckets[key]
+
+    # --- Initiatives: one GROUP BY branch, status, kind over the subtree --------------------
     initiatives = Initiative.objects.filter(owner_unit__path__startswith=unit.path)
     if end is not None:
         initiatives = initiatives.filter(registered_on__lte=end)
     rows = (
         initiatives.order_by()
-        .values("status", "kind")
-        .annotate(n=Count("id"), new=_count_since(start, "registered_on"))
+        .annotate(
+            branch=Substr("owner_unit__path", 1, branch_length), year=ExtractYear("registered_on")
+        )
+        .values("branch", "status", "kind", "year")
+        .annotate(n=Count("id"), new=count_since(start, "registered_on"))
     )
-    by_status = dict.fromkeys(InitiativeStatus.values, 0)
-    by_kind = dict.fromkeys(InitiativeKind.values, 0)
-    new_by_kind = dict.fromkeys(InitiativeKind.values, 0)
-    for row in rows:  # at most |statuses| x |kinds| rows
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+    new_by_year: Counter[int] = Counter()
+    # At most |branches| x |statuses| x |kinds| x |years| rows; the year gives the
+    # statistics' registrations per year from the same scan.
+    for row in rows:
+        b = bucket(row["branch"])
+        b.by_status[row["status"]] += row["n"]
         if row["status"] in ENDED_STATUSES:
             continue
-        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
-        new_by_kind[row["kind"]] = new_by_kind.get(row["kind"], 0) + row["new"]
+        b.by_kind[row["kind"]] += row["n"]
+        b.new_by_kind[row["kind"]] += row["new"]
+        new_by_year[row["year"]] += row["new"]
 
-    # --- Fields: one GROUP BY field over the M2M link table ---------------------------------
+    # --- Fields: one GROUP BY branch, field over the M2M link table -------------------------
     links = Initiative.fields.through.objects.filter(
         initiative__owner_unit__path__startswith=unit.path
     ).exclude(initiative__status__in=ENDED_STATUSES)
     if end is not None:
         links = links.filter(initiative__registered_on__lte=end)
-    field_counts = {
-        row["field_id"]: (row["n"], row["new"])
-        for row in links.order_by()
-        .values("field_id")
+    for row in (
+        links.order_by()
+        .annotate(branch=Substr("initiative__owner_unit__path", 1, branch_length))
+        .values("branch", "field_id")
         .annotate(
             # Counting a column of the (initiative, field) unique index keeps the link
             # table out of the heap (index-only scan) on PostgreSQL.
             n=Count("initiative_id"),
-            new=_count_since(start, "initiative__registered_on", "initiative_id"),
+            new=count_since(start, "initiative__registered_on", "initiative_id"),
         )
-    }
-    by_field: dict[str, int] = {}
-    new_by_field: dict[str, int] = {}
-    for field_id, code, is_active in Field.objects.order_by("position", "code").values_list(
-        "id", "code", "is_active"
     ):
-        n, new = field_counts.get(field_id, (0, 0))
-        if is_active or n:
-            by_field[code] = n
-            new_by_field[code] = new
+        bucket(row["branch"]).fields[row["field_id"]] = (row["n"], row["new"])
+    catalogue = list(
+        Field.objects.order_by("position", "code").values_list("id", "code", "is_active")
+    )
 
-    # --- Commendations: one GROUP BY issuer, award, recipient kind --------------------------
+    # --- Commendations: one GROUP BY branch, issuer, award, recipient kind ------------------
     commendations = Commendation.objects.filter(unit__path__startswith=unit.path)
     if phase is not None:
         commendations = commendations.filter(phase=phase)
@@ -179,43 +206,96 @@ def movement_report(
         commendations = commendations.filter(
             decision_date__gte=dt.date(year, 1, 1), decision_date__lte=dt.date(year, 12, 31)
         )
-    by_award = dict.fromkeys(AwardType.values, 0)
-    by_recipient_kind = dict.fromkeys(RecipientKind.values, 0)
-    by_issuer: Counter[str] = Counter()
     for row in (
         commendations.order_by()
-        .values("issuer__name", "award", "recipient_kind")
+        .annotate(branch=Substr("unit__path", 1, branch_length))
+        .values("branch", "issuer__name", "award", "recipient_kind")
         .annotate(n=Count("id"))
     ):
-        by_award[row["award"]] = by_award.get(row["award"], 0) + row["n"]
-        by_recipient_kind[row["recipient_kind"]] = (
-            by_recipient_kind.get(row["recipient_kind"], 0) + row["n"]
-        )
-        by_issuer[row["issuer__name"]] += row["n"]
+        b = bucket(row["branch"])
+        b.by_award[row["award"]] += row["n"]
+        b.by_recipient_kind[row["recipient_kind"]] += row["n"]
+        b.by_issuer[row["issuer__name"]] += row["n"]
 
-    return {
+    whole = _Bucket()
+    for b in buckets.values():
+        whole.add(b)
+    report = {
         "unit": {"code": unit.code, "name": unit.name},
         "phase": phase.code if phase is not None else None,
         "year": year,
-        "initiatives": {
-            "total": sum(by_kind.values()),
-            "by_field": by_field,
-            "by_kind": by_kind,
-            "by_status": by_status,
-            "new": {
-                "total": sum(new_by_kind.values()),
-                "by_field": new_by_field,
-                "by_kind": new_by_kind,
-            },
-        },
-        "commendations": {
-            "total": sum(by_award.values()),
-            "by_award": by_award,
-            "by_recipient_kind": by_recipient_kind,
-            # Largest first, then by name, so the order is stable.
-            "by_issuer": dict(sorted(by_issuer.items(), key=lambda item: (-item[1], item[0]))),
-        },
+        **whole.figures(catalogue),
     }
+    return (
+        report,
+        {key: b.figures(catalogue) for key, b in buckets.items()},
+        {year: n for year, n in sorted(new_by_year.items()) if n},
+    )
+
+
+@dataclass
+class _Bucket:
+    """Counts of one branch of the tree, summed into the whole."""
+
+    by_status: Counter[str] = dc_field(default_factory=Counter)
+    by_kind: Counter[str] = dc_field(default_factory=Counter)
+    new_by_kind: Counter[str] = dc_field(default_factory=Counter)
+    fields: dict[int, tuple[int, int]] = dc_field(default_factory=dict)
+    by_award: Counter[str] = dc_field(default_factory=Counter)
+    by_recipient_kind: Counter[str] = dc_field(default_factory=Counter)
+    by_issuer: Counter[str] = dc_field(default_factory=Counter)
+
+    def add(self, other: _Bucket) -> None:
+        for name in ("by_status", "by_kind", "new_by_kind", "by_award", "by_recipient_kind"):
+            getattr(self, name).update(getattr(other, name))
+        self.by_issuer.update(other.by_issuer)
+        for field_id, (n, new) in other.fields.items():
+            old_n, old_new = self.fields.get(field_id, (0, 0))
+            self.fields[field_id] = (old_n + n, old_new + new)
+
+    def figures(self, catalogue: list[tuple[int, str, bool]]) -> dict[str, Any]:
+        by_kind = {kind: self.by_kind[kind] for kind in InitiativeKind.values}
+        new_by_kind = {kind: self.new_by_kind[kind] for kind in InitiativeKind.values}
+        # Unknown values (a choice removed later) still count, after the known ones.
+        for kind in self.by_kind.keys() - by_kind.keys():
+            by_kind[kind] = self.by_kind[kind]
+            new_by_kind[kind] = self.new_by_kind[kind]
+        by_status = {status: self.by_status[status] for status in InitiativeStatus.values}
+        for status in self.by_status.keys() - by_status.keys():
+            by_status[status] = self.by_status[status]
+        by_field: dict[str, int] = {}
+        new_by_field: dict[str, int] = {}
+        for field_id, code, is_active in catalogue:
+            n, new = self.fields.get(field_id, (0, 0))
+            if is_active or n:
+                by_field[code] = n
+                new_by_field[code] = new
+        by_award = {award: self.by_award[award] for award in AwardType.values}
+        for award in self.by_award.keys() - by_award.keys():
+            by_award[award] = self.by_award[award]
+        by_recipient_kind = {kind: self.by_recipient_kind[kind] for kind in RecipientKind.values}
+        return {
+            "initiatives": {
+                "total": sum(by_kind.values()),
+                "by_field": by_field,
+                "by_kind": by_kind,
+                "by_status": by_status,
+                "new": {
+                    "total": sum(new_by_kind.values()),
+                    "by_field": new_by_field,
+                    "by_kind": new_by_kind,
+                },
+            },
+            "commendations": {
+                "total": sum(self.by_award.values()),
+                "by_award": by_award,
+                "by_recipient_kind": by_recipient_kind,
+                # Largest first, then by name, so the order is stable.
+                "by_issuer": dict(
+                    sorted(self.by_issuer.items(), key=lambda item: (-item[1], item[0]))
+                ),
+            },
+        }
 
 
 def issuing_bodies_in(*, paths: Sequence[str], unit: Unit | None = None) -> QuerySet[IssuingBody]:

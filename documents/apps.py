@@ -7,5 +7,4 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        # Registers the deploy check of PUBLIC_BASE_URL (QR codes on certificates).
-        import config.checks  # noqa: F401
+        from . import checks  # noqa: F401 - registers the signature settings' checks

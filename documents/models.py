@@ -375,6 +375,10 @@ class PrintJob(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # The last sign of life (a part recorded, a retry asked): the sweeper fails a job whose
+    # parts stopped for longer than DOCUMENTS_PRINT_STALL_AFTER.
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    retries = models.PositiveIntegerField(_("retries of the missing parts"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -407,6 +411,10 @@ class PrintChunk(models.Model):
     zip = models.FileField(
         _("ZIP of PDFs per recipient"), upload_to=_print_chunk_upload_to, blank=True
     )
+    # A part that could not be rendered (a permanent error, or transient ones beyond the
+    # retries): the job fails with this reason and "print the missing parts" renders it again.
+    is_failed = models.BooleanField(_("failed"), default=False)
+    error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -501,3 +509,72 @@ class CertificateLayout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer_id} {self.award} {self.page_size}"
+
+
+class SignatureSource(models.TextChoices):
+    SIGNER = "signer", _("Signed by the signer with their own token")
+    SEAL = "seal", _("Sealed by the server with the issuing body's key")
+
+
+def _signed_pdf_upload_to(instance: DocumentSignature, filename: str) -> str:
+    return f"documents/signed/{timezone.now():%Y}/{filename}"
+
+
+class DocumentSignature(models.Model):
+    """The digitally signed PDF of a decision or of a certificate (chữ ký số).
+
+    A decision's is uploaded by its signer (their token) or made by the server with the
+    body's seal; a certificate's is sealed by the server. One per document: once signed,
+    it is the original (Decree 30/2020) and is served instead of the unsigned file. What the
+    signature says (signer, CA, time) is recorded when it is accepted; whether it still
+    validates is checked again whenever it is shown.
+    """
+
+    decision = models.OneToOneField(
+        Decision,
+        verbose_name=_("decision"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signature",
+    )
+    certificate = models.OneToOneField(
+        Certificate,
+        verbose_name=_("certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signature",
+    )
+    source = models.CharField(_("signed by"), max_length=16, choices=SignatureSource.choices)
+    pdf = models.FileField(_("signed PDF"), upload_to=_signed_pdf_upload_to)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    signer = models.CharField(_("signer"), max_length=255)
+    issuer = models.CharField(_("certification authority"), max_length=255)
+    serial = models.CharField(_("certificate serial number"), max_length=128, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    timestamped = models.BooleanField(_("timestamped"), default=False)
+    valid_until = models.DateTimeField(_("signer's certificate valid until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("digital signature")
+        verbose_name_plural = _("digital signatures")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__isnull=False, certificate__isnull=True)
+                | models.Q(decision__isnull=True, certificate__isnull=False),
+                name="document_signature_one_document",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id or self.certificate_id}: {self.signer}"

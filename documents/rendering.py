@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ FONT_FILES = {
 # A family name no system font has, so fontconfig can never substitute a look-alike.
 FONT_FAMILY = "LiberationSerif DVK"
 STYLE_DIR = Path(__file__).resolve().parent / "pdf_styles"
+PROJECT_APPS = ("core", "workflows", "notifications", "documents")
 
 # WeasyPrint shares Pango/fontconfig state through the FontConfiguration: one render at a
 # time per process (threaded dev server, tests issuing from two threads).
@@ -88,6 +90,39 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
+def _allowed_roots() -> list[Path]:
+    """Where a PDF may read files from: its stylesheets, its fonts, the project's static
+    files. Nothing else on the disk, nothing on the network."""
+    roots = [STYLE_DIR, font_dir(), Path(settings.STATIC_ROOT)]
+    roots += [Path(settings.BASE_DIR) / app / "static" for app in PROJECT_APPS]
+    return [Path(os.path.normpath(root.absolute())) for root in roots]
+
+
+@cache
+def _url_fetcher():
+    """WeasyPrint's fetcher held to ``file:`` URLs under the allowed roots and ``data:``
+    URLs (the QR codes). Escaping keeps markup out of the printed text; this keeps a
+    mistake there from reading /etc/passwd or calling an internal address."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    class ProjectFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                # Normalised, not resolved: ".." cannot climb out; a packaged font that is
+                # a symlink still reads.
+                path = Path(os.path.normpath(unquote(urlsplit(url).path)))
+                if any(path.is_relative_to(root) for root in _allowed_roots()):
+                    return super().fetch(url, headers)
+            raise ValueError(f"Not fetched (not a project file): {url}")
+
+    return ProjectFilesOnly(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+
 @cache
 def _font_config():
     from weasyprint.text.fonts import FontConfiguration
@@ -101,8 +136,10 @@ def _stylesheets(name: str) -> tuple:
     from weasyprint import CSS
 
     config = _font_config()
-    fonts = CSS(string=font_face_css(), font_config=config)
-    sheet = CSS(filename=str(STYLE_DIR / f"{name}.css"), font_config=config)
+    fonts = CSS(string=font_face_css(), font_config=config, url_fetcher=_url_fetcher())
+    sheet = CSS(
+        filename=str(STYLE_DIR / f"{name}.css"), font_config=config, url_fetcher=_url_fetcher()
+    )
     return (fonts, sheet)
 
 
@@ -110,6 +147,7 @@ def reset_caches() -> None:
     """Forget parsed fonts and stylesheets (after a setting or a stylesheet changed)."""
     _font_config.cache_clear()
     _stylesheets.cache_clear()
+    _url_fetcher.cache_clear()
 
 
 # Drop the shared FontConfiguration while its C libraries are still loaded.
@@ -119,7 +157,7 @@ atexit.register(reset_caches)
 def _document(html: str, style: str):
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(STYLE_DIR)).render(
+    return HTML(string=html, base_url=str(STYLE_DIR), url_fetcher=_url_fetcher()).render(
         stylesheets=list(_stylesheets(style)), font_config=_font_config()
     )
 
@@ -138,6 +176,13 @@ def render_decision_pdf(content: dict) -> bytes:
     with _render_lock:
         document = _document(html, "decision")
         return document.write_pdf(**_pdf_options())
+
+
+def render_html_pdf(html: str, style: str = "decision") -> bytes:
+    """Any state-format document (the statistics' phase report) laid out with one of these
+    stylesheets, so it prints like the decisions."""
+    with _render_lock:
+        return _document(html, style).write_pdf(**_pdf_options())
 
 
 # --- Certificates ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -18,6 +19,7 @@ from .models import (
     DecisionKind,
     DecisionStatus,
     LegalBasis,
+    PrintChunk,
     PrintJob,
 )
 from .rendering import Layout
@@ -47,7 +49,11 @@ def certificate_by_code(code: str) -> Certificate | None:
     """The certificate a QR code points to, or None for any unknown or malformed code."""
     if not isinstance(code, str) or not CODE_PATTERN.match(code):
         return None
-    return Certificate.objects.select_related("decision", "replaced_by").filter(code=code).first()
+    return (
+        Certificate.objects.select_related("decision", "replaced_by", "signature")
+        .filter(code=code)
+        .first()
+    )
 
 
 def certificates_by_register_number(number: str, limit: int = 20) -> list[Certificate]:
@@ -84,6 +90,29 @@ def certificates_to_print(decision: Decision) -> QuerySet[Certificate]:
 
 def print_jobs_for_decision(decision: Decision, limit: int = 10) -> QuerySet[PrintJob]:
     return PrintJob.objects.filter(decision=decision).order_by("-created_at", "-id")[:limit]
+
+
+@dataclass(frozen=True)
+class PrintJobMissing:
+    """What a failed or stalled print job still lacks: the parts not rendered and the
+    certificates on them."""
+
+    parts: list[int]  # 1-based, as the page shows them
+    certificates: int
+
+
+def print_job_missing(job: PrintJob) -> PrintJobMissing:
+    if not job.chunks_total:  # never planned: everything is missing
+        return PrintJobMissing(parts=[], certificates=job.total)
+    rows = list(
+        PrintChunk.objects.filter(job=job, is_done=False)
+        .order_by("index")
+        .values_list("index", "certificate_ids")
+    )
+    return PrintJobMissing(
+        parts=[index + 1 for index, _ids in rows],
+        certificates=sum(len(ids) for _index, ids in rows),
+    )
 
 
 def legal_bases_for(*, issuer: IssuingBody, kind: str) -> list[str]:

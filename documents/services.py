@@ -672,6 +672,9 @@ def decision_issue(
     transaction.on_commit(
         lambda: _decision_pdf_write(decision_id=decision_id, name=name, data=pdf), robust=True
     )
+    from .signatures import decision_seal_schedule
+
+    decision_seal_schedule(decision)
     return decision
 
 
@@ -850,6 +853,9 @@ def certificates_issue(*, decision: Decision, actor: User | None = None) -> list
             for c in created
         ]
     )
+    from .signatures import certificates_seal_schedule
+
+    certificates_seal_schedule(issuer_code=issuer.code, certificates=created)
     return sorted(created, key=lambda c: c.register_sequence)
 
 
@@ -935,6 +941,9 @@ def certificate_reissue(*, certificate: Certificate, actor: User, reason: str = 
         at=now,
         reason=reason.strip(),
     )
+    from .signatures import certificates_seal_schedule
+
+    certificates_seal_schedule(issuer_code=certificate.issuer.code, certificates=[replacement])
     return replacement
 
 
@@ -969,7 +978,15 @@ def certificate_pdf_bytes(*, certificate: Certificate, on_blank: bool = False) -
         raise WrongState(_("Only a valid certificate can be printed."))
     certificates_refresh_qr([certificate])
     layouts = selectors.certificate_layouts(issuer_id=certificate.issuer_id, on_blank=on_blank)
-    return rendering.render_certificates_pdf([(certificate.content, certificate.code)], layouts)
+    return rendering.render_certificates_pdf(
+        [(certificate.content, certificate.code)], **_layout_options(layouts)
+    )
+
+
+def _layout_options(layouts: dict | None) -> dict:
+    """``layouts`` only when the body has some: the one-argument call stays the common one
+    (tests spy on the rendering functions with it)."""
+    return {"layouts": layouts} if layouts else {}
 
 
 def certificates_refresh_qr(certificates: Sequence[Certificate]) -> int:
@@ -1117,14 +1134,23 @@ def _render_chunk(
     per_recipient: bool,
     layouts: dict[str, rendering.Layout] | None = None,
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """One WeasyPrint document (one layout pass) for a chunk of certificates."""
+    """One WeasyPrint document (one layout pass) for a chunk of certificates; with one file
+    per recipient, a certificate sealed with its body's key is its sealed file (the complete
+    certificate: a print on blanks keeps its pages)."""
     certificates_refresh_qr(certificates)
     pdf = rendering.render_certificates_pdf(
-        [(c.content, c.code) for c in certificates], layouts or None
+        [(c.content, c.code) for c in certificates], **_layout_options(layouts)
     )
     files = []
     if per_recipient:
-        files = list(zip([_file_name(c) for c in certificates], _split_pages(pdf), strict=True))
+        from .signatures import sealed_certificate_files
+
+        on_blank = any(layout.on_blank for layout in (layouts or {}).values())
+        sealed = {} if on_blank else sealed_certificate_files([c.pk for c in certificates])
+        files = [
+            (_file_name(c), sealed.get(c.pk, page))
+            for c, page in zip(certificates, _split_pages(pdf), strict=True)
+        ]
     return pdf, files
 
 
@@ -1161,12 +1187,45 @@ def _zip(files: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def _fail(job_id: int, error: BaseException) -> None:
+def is_transient(error: BaseException) -> bool:
+    """An error that a later attempt may not meet: the database restarted or dropped the
+    connection (Django's OperationalError and InterfaceError wrap psycopg's)."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def _reason(error: BaseException) -> str:
+    return (str(error) or repr(error))[:2000]
+
+
+def _fail(job_id: int, reason: str) -> None:
     PrintJob.objects.filter(pk=job_id).exclude(status=PrintJobStatus.DONE).update(
-        status=PrintJobStatus.FAILED,
-        error=str(error)[:2000] or repr(error),
-        finished_at=timezone.now(),
+        status=PrintJobStatus.FAILED, error=reason, finished_at=timezone.now()
     )
+
+
+def print_job_fail(*, job_id: int, error: BaseException) -> None:
+    """Fail a job visibly with the reason (its planning task gave up)."""
+    _fail(job_id, _("Printing failed: %(reason)s") % {"reason": _reason(error)})
+
+
+def print_chunk_fail(*, job_id: int, index: int, error: BaseException) -> None:
+    """Record that a part could not be rendered, and fail its job visibly: the page and the
+    API show why and offer to print the missing parts again (``print_job_retry``)."""
+    reason = _reason(error)
+    with transaction.atomic():
+        PrintChunk.objects.filter(job_id=job_id, index=index, is_done=False).update(
+            is_failed=True, error=reason
+        )
+        _fail(
+            job_id,
+            _("Part %(part)s could not be printed: %(reason)s")
+            % {
+                "part": index + 1,
+                "reason": reason,
+            },
+        )
 
 
 def _fan_out() -> bool:
@@ -1207,7 +1266,7 @@ def print_job_run(*, job_id: int, chunk_size: int | None = None) -> PrintJob:
             job.chunks_total = -(-len(ids) // chunk_size)
             job.chunks_done = 0
             job.status = PrintJobStatus.RUNNING
-            job.started_at = timezone.now()
+            job.started_at = job.progressed_at = timezone.now()
             job.save()
         pending = list(job.chunks.filter(is_done=False).values_list("index", flat=True))
         if _fan_out() and len(pending) > 1:
@@ -1225,6 +1284,86 @@ def print_job_run(*, job_id: int, chunk_size: int | None = None) -> PrintJob:
         print_job_finish(job_id=job.pk)
     job.refresh_from_db()
     return job
+
+
+@transaction.atomic
+def print_job_retry(*, job: PrintJob, actor: User) -> PrintJob:
+    """Print the missing parts of a failed job again ("In lại phần còn thiếu").
+
+    The parts already rendered are kept and joined with the new ones, so only the
+    certificates of the parts that failed or never ran are rendered again. A job that
+    failed before it was planned starts again from the plan.
+    """
+    job = PrintJob.objects.select_for_update().select_related("decision__issuer").get(pk=job.pk)
+    _check_actor(actor, job.decision.issuer)
+    if job.status != PrintJobStatus.FAILED:
+        raise WrongState(_("Only a failed print job can print its missing parts again."))
+    job.chunks.filter(is_done=False).update(is_failed=False, error="")
+    job.status = PrintJobStatus.RUNNING if job.chunks_total else PrintJobStatus.QUEUED
+    job.error = ""
+    job.finished_at = None
+    job.progressed_at = timezone.now()
+    job.retries += 1
+    job.save(update_fields=["status", "error", "finished_at", "progressed_at", "retries"])
+
+    from .tasks import print_certificates
+
+    transaction.on_commit(lambda: print_certificates.delay(job.pk))
+    return job
+
+
+@dataclass(frozen=True)
+class PrintSweep:
+    finished: list[int]
+    failed: list[int]
+
+
+def print_jobs_sweep(*, now: dt.datetime | None = None) -> PrintSweep:
+    """Beat's sweeper: a job with no progress for ``DOCUMENTS_PRINT_STALL_AFTER`` seconds is
+    joined when every part is done (its finisher died), else failed visibly with the parts
+    that stopped, so that nobody waits for ever on "running 100/500"."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.DOCUMENTS_PRINT_STALL_AFTER)
+    stalled = PrintJob.objects.filter(
+        status__in=[PrintJobStatus.QUEUED, PrintJobStatus.RUNNING]
+    ).filter(
+        # A job never planned counts from its creation, one planned from its last progress.
+        models.Q(progressed_at__lt=cutoff) | models.Q(progressed_at=None, created_at__lt=cutoff)
+    )
+    finished: list[int] = []
+    failed: list[int] = []
+    for job in stalled.only("id", "status", "chunks_total", "chunks_done"):
+        if job.status == PrintJobStatus.RUNNING and job.chunks_done == job.chunks_total:
+            print_job_finish(job_id=job.pk)
+            finished.append(job.pk)
+            continue
+        with transaction.atomic():
+            locked = PrintJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status not in (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING) or (
+                locked.progressed_at and locked.progressed_at >= cutoff
+            ):
+                continue  # it moved meanwhile
+            missing = list(
+                locked.chunks.filter(is_done=False)
+                .order_by("index")
+                .values_list("index", flat=True)
+            )
+            if missing:
+                reason = _(
+                    "Printing stopped: %(count)s of %(total)s parts were not printed "
+                    "(parts %(parts)s). Print the missing parts again."
+                ) % {
+                    "count": len(missing),
+                    "total": locked.chunks_total,
+                    "parts": ", ".join(str(index + 1) for index in missing[:20])
+                    + ("…" if len(missing) > 20 else ""),
+                }
+            else:
+                reason = _("Printing never started. Print it again.")
+            _fail(locked.pk, reason)
+            failed.append(locked.pk)
+            logger.warning("Print job %s stalled: %s", locked.pk, reason)
+    return PrintSweep(finished=finished, failed=failed)
 
 
 def _write_files(instance, files: Sequence[tuple[str, str, bytes]]) -> dict[str, str]:
@@ -1252,7 +1391,13 @@ def _delete_files(instance, stored: dict[str, str]) -> None:
 
 
 def print_chunk_run(*, job_id: int, index: int) -> None:
-    """Render one chunk of a print job; the chunk that completes the job joins the parts."""
+    """Render one chunk of a print job; the chunk that completes the job joins the parts.
+
+    A transient error (the database restarted) propagates and the Celery task retries the
+    part with backoff; any other error marks the part failed and fails the job with its
+    reason. A part still rendering when its job failed is recorded all the same, so a retry
+    of the missing parts has less to do.
+    """
     chunk = PrintChunk.objects.select_related("job").get(job_id=job_id, index=index)
     job = chunk.job
     if chunk.is_done or job.status != PrintJobStatus.RUNNING:
@@ -1278,16 +1423,19 @@ def print_chunk_run(*, job_id: int, index: int) -> None:
                 job = PrintJob.objects.select_for_update().get(pk=job_id)
                 chunk = PrintChunk.objects.select_for_update().get(pk=chunk.pk)
                 # Another delivery of this chunk may have finished first.
-                if not chunk.is_done and job.status == PrintJobStatus.RUNNING:
+                if not chunk.is_done and job.status != PrintJobStatus.DONE:
                     chunk.pdf.name = stored["pdf"]
                     chunk.zip.name = stored.get("zip", "")
                     chunk.is_done = True
+                    chunk.is_failed = False
+                    chunk.error = ""
                     chunk.started_at = started_at
                     chunk.finished_at = timezone.now()
                     chunk.save()
                     job.done += len(certificates)
                     job.chunks_done += 1
-                    job.save(update_fields=["done", "chunks_done"])
+                    job.progressed_at = chunk.finished_at
+                    job.save(update_fields=["done", "chunks_done", "progressed_at"])
                     recorded = True
                     last = job.chunks_done == job.chunks_total
         finally:
@@ -1296,8 +1444,11 @@ def print_chunk_run(*, job_id: int, index: int) -> None:
         if last:
             print_job_finish(job_id=job_id)
     except Exception as error:
+        if is_transient(error):
+            logger.warning("Print job %s, part %s: transient error, retried", job_id, index)
+            raise
         logger.exception("Print job %s, part %s failed", job_id, index)
-        _fail(job_id, error)
+        print_chunk_fail(job_id=job_id, index=index, error=error)
         raise
 
 

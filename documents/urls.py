@@ -11,9 +11,16 @@ urlpatterns = [
     path("verify/<str:code>", views.verify),
     path("documents/decisions/<int:pk>/", views.decision_detail, name="decision"),
     path("documents/decisions/<int:pk>/pdf", views.decision_pdf, name="decision-pdf"),
+    path(
+        "documents/decisions/<int:pk>/signed-pdf",
+        views.decision_signed_pdf_upload,
+        name="decision-signed-pdf",
+    ),
+    path("documents/decisions/<int:pk>/seal", views.decision_seal, name="decision-seal"),
     path("documents/decisions/<int:pk>/print", views.print_job_create, name="print-job-create"),
     path("documents/print-jobs/<int:pk>/", views.print_job_detail, name="print-job"),
     path("documents/print-jobs/<int:pk>/status", views.print_job_status, name="print-job-status"),
+    path("documents/print-jobs/<int:pk>/retry", views.print_job_retry, name="print-job-retry"),
     path(
         "documents/print-jobs/<int:pk>/<str:kind>",
         views.print_job_file,

@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.errors import DomainError
 from core.models import IssuingBody
 
-from . import selectors, services
+from . import selectors, services, signatures, signing
 from .forms import CertificateLayoutForm, LegalBasesForm
 from .models import CertificateStatus, Decision, DecisionKind, PrintJob, PrintJobStatus
 
@@ -52,7 +53,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is the certificate with this QR code genuine, and still valid?"""
     with translation.override(_language(request)):
@@ -66,6 +67,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
                 "documents/verify.html",
                 {
                     "certificate": certificate,
+                    "signature": signatures.signature_status(certificate),
                     "c": certificate.content,
                     "replacement": replacement
                     if certificate.status == CertificateStatus.REPLACED
@@ -83,7 +85,9 @@ def _error(request: HttpRequest, error: DomainError) -> HttpResponse:
 
 
 def _manageable_decision(request: HttpRequest, pk: int) -> Decision:
-    decision = get_object_or_404(Decision.objects.select_related("issuer__unit"), pk=pk)
+    decision = get_object_or_404(
+        Decision.objects.select_related("issuer__unit", "signature"), pk=pk
+    )
     if not selectors.user_can_manage_issuer(request.user, decision.issuer):
         raise Http404
     return decision
@@ -102,7 +106,9 @@ def _readable_decision(request: HttpRequest, pk: int) -> Decision:
     issuer's subtree and the units its entries list). Anything else is 404."""
     from workflows.selectors import decisions_for_user  # documents sits below workflows
 
-    decision = get_object_or_404(Decision.objects.select_related("issuer__unit"), pk=pk)
+    decision = get_object_or_404(
+        Decision.objects.select_related("issuer__unit", "signature"), pk=pk
+    )
     if selectors.user_can_manage_issuer(request.user, decision.issuer):
         return decision
     if not decisions_for_user(user=request.user).filter(pk=pk).exists():
@@ -110,12 +116,12 @@ def _readable_decision(request: HttpRequest, pk: int) -> Decision:
     return decision
 
 
-@login_required
-@require_GET
-def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _decision_page(
+    request: HttpRequest, decision: Decision, status: int = 200, **extra
+) -> HttpResponse:
     """The decision page every list, notice and task links to: its facts, the units and
-    people it lists, a preview of its PDF, and (for its issuer's clerks) printing."""
-    decision = _readable_decision(request, pk)
+    people it lists, its PDF and signature, and (for its issuer's clerks) signing, sealing
+    and printing."""
     may_manage = selectors.user_can_manage_issuer(request.user, decision.issuer)
     return render(
         request,
@@ -124,12 +130,24 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "decision": decision,
             "entries": decision.entries.select_related("unit").order_by("position"),
             "may_manage": may_manage,
+            "signature": signatures.signature_status(decision),
+            "can_seal": may_manage
+            and decision.is_issued
+            and signing.seal_key(decision.issuer.code) is not None,
             "certificate_count": selectors.certificates_to_print(decision).count()
             if may_manage
             else 0,
             "jobs": selectors.print_jobs_for_decision(decision) if may_manage else [],
+            **extra,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision_page(request, _readable_decision(request, pk))
 
 
 @login_required
@@ -137,14 +155,50 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _readable_decision(request, pk)
     try:
-        data = services.decision_pdf_bytes(decision=decision)
+        if request.GET.get("issued") == "1":
+            # The PDF exactly as issued: the file a signer signs with their token.
+            data = services.decision_pdf_bytes(decision=decision)
+            name = services.decision_file_name(decision)
+        else:
+            data, name = signatures.decision_document(decision=decision)
     except DomainError as error:
         return _error(request, error)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, services.decision_file_name(decision)
-    )
+    response["Content-Disposition"] = content_disposition_header(False, name)
+    # Never kept by a shared cache (a proxy in the office, a CDN).
+    response["Cache-Control"] = "private, no-cache"
     return response
+
+
+@login_required
+@require_POST
+def decision_signed_pdf_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision's PDF, signed with the signer's own token, uploaded back."""
+    decision = _manageable_decision(request, pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise signing.SignatureRejected(signing.Rejection.NOT_PDF)
+        if upload.size > signatures.MAX_SIGNED_PDF_BYTES:
+            raise DomainError(_("The file is too large for a signed decision."))
+        signatures.decision_signed_pdf_accept(
+            decision=decision, data=upload.read(), actor=request.user
+        )
+    except DomainError as error:
+        return _decision_page(request, decision, status=error.status, upload_error=error.message)
+    return redirect("documents:decision", pk=decision.pk)
+
+
+@login_required
+@require_POST
+def decision_seal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Seal the decision with its body's key, on a clerk's request."""
+    decision = _manageable_decision(request, pk)
+    try:
+        signatures.decision_seal(decision=decision, actor=request.user)
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:decision", pk=decision.pk)
 
 
 @login_required
@@ -165,6 +219,8 @@ def print_job_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _job_status(job: PrintJob) -> dict:
     done = job.status == PrintJobStatus.DONE
+    failed = job.status == PrintJobStatus.FAILED
+    missing = selectors.print_job_missing(job) if failed else None
     return {
         "id": job.pk,
         "status": job.status,
@@ -177,7 +233,10 @@ def _job_status(job: PrintJob) -> dict:
         "zip_url": reverse("documents:print-job-file", args=[job.pk, "zip"])
         if done and job.zip
         else None,
-        "error": job.error if job.status == PrintJobStatus.FAILED else "",
+        "error": job.error if failed else "",
+        "missing_parts": missing.parts if missing else [],
+        "missing_certificates": missing.certificates if missing else 0,
+        "retry_url": reverse("documents:print-job-retry", args=[job.pk]) if failed else None,
     }
 
 
@@ -186,6 +245,18 @@ def _job_status(job: PrintJob) -> dict:
 def print_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _manageable_job(request, pk)
     return render(request, "documents/print_job.html", {"job": job, "status": _job_status(job)})
+
+
+@login_required
+@require_POST
+def print_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "In lại phần còn thiếu": print only the parts of a failed job that are missing."""
+    job = _manageable_job(request, pk)
+    try:
+        services.print_job_retry(job=job, actor=request.user)
+    except DomainError as error:
+        return _error(request, error)
+    return redirect("documents:print-job", pk=job.pk)
 
 
 @login_required
@@ -208,6 +279,7 @@ def print_job_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         as_attachment=True,
         filename=field.name.rsplit("/", 1)[-1],
         content_type=content_type,
+        headers={"Cache-Control": "private, no-cache"},
     )
 
 
@@ -312,4 +384,5 @@ def issuer_calibration_pdf(request: HttpRequest, pk: int, award: str) -> HttpRes
     response["Content-Disposition"] = content_disposition_header(
         False, f"can-chinh-{services.AWARD_SLUGS[award]}-{issuer.code}.pdf"
     )
+    response["Cache-Control"] = "private, no-cache"
     return response

@@ -37,6 +37,12 @@ SCHEDULES: dict[str, tuple[str, tuple, str]] = {
         ("interval", 1),
         "Every minute: fire viewflow's database timers.",
     ),
+    "dvk: sweep stalled print jobs": (
+        "documents.tasks.sweep_print_jobs",
+        ("interval", 5),
+        "Every 5 minutes: join the print jobs whose parts are all done, fail visibly those "
+        "whose parts stopped (the clerk prints the missing parts again).",
+    ),
 }
 
 
@@ -81,3 +87,19 @@ def setup_beat() -> list[str]:
     )
 
     return ensure_beat_schedules(PeriodicTask, CrontabSchedule, IntervalSchedule, PeriodicTasks)
+
+
+# The schedule whose last run tells that beat is alive: it runs every minute.
+HEARTBEAT_SCHEDULE = "dvk: deliver pending notifications"
+
+
+def beat_last_run():
+    """When beat last sent the every-minute task (django-celery-beat writes ``last_run_at``
+    every few minutes), or None."""
+    from django_celery_beat.models import PeriodicTask
+
+    return (
+        PeriodicTask.objects.filter(name=HEARTBEAT_SCHEDULE)
+        .values_list("last_run_at", flat=True)
+        .first()
+    )

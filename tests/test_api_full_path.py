@@ -107,10 +107,16 @@ def test_registration_to_commendation_through_the_api(world):
     assert task_names(world.district_clerk) == [(None, "recognition_decision")]
 
     # Step 6, refused: the secretary is no clerk; a sibling district's clerk is outside.
-    for outsider in (d.secretary, world.sibling_clerk, world.province_clerk):
+    for outsider in (d.secretary, world.province_clerk):
         refused(
             api(outsider).post("/api/v1/decisions/", recognition, format="json"), 403, "văn thư"
         )
+    # Outside one's tree a cycle is answered like an unknown one (issue 9): ids can't be probed.
+    refused(
+        api(world.sibling_clerk).post("/api/v1/decisions/", recognition, format="json"),
+        404,
+        str(cycle["id"]),
+    )
     assert Initiative.objects.get(pk=first["id"]).status == InitiativeStatus.EVALUATED
 
     # Step 6: the recognition decision, numbered by the board's body, completes the task.
@@ -330,8 +336,6 @@ def test_decision_requests_with_bad_input_answer_400(world):
         ({"kind": "recognition"}, "cycle"),
         ({"kind": "commendation", "nomination": nomination.pk}, "award"),
         ({"kind": "commendation", "nomination": nomination.pk, "award": "gold"}, "award"),
-        ({"kind": "recognition", "cycle": 999999}, "999999"),
-        ({"kind": "commendation", "nomination": 999999, "award": "praise"}, "999999"),
         (
             {"kind": "commendation", "nomination": nomination.pk, "award": "praise", "items": [0]},
             "0",
@@ -357,6 +361,12 @@ def test_decision_requests_with_bad_input_answer_400(world):
     ]
     for body, words in cases:
         refused(client.post("/api/v1/decisions/", body, format="json"), 400, words)
+    # Unknown ids answer 404, as ids outside one's tree do.
+    for body in (
+        {"kind": "recognition", "cycle": 999999},
+        {"kind": "commendation", "nomination": 999999, "award": "praise"},
+    ):
+        refused(client.post("/api/v1/decisions/", body, format="json"), 404, "999999")
     assert not Decision.objects.exists()
     recognised.refresh_from_db()
     assert recognised.status == InitiativeStatus.RECOGNISED

@@ -122,10 +122,29 @@ def test_the_new_endpoints_are_typed(document):
         "issued_at",
         "verify_url",
         "pdf",
+        "signature",
     }
+    assert schemas["Certificate"]["properties"]["signature"]["allOf"] == [
+        {"$ref": "#/components/schemas/Signature"}
+    ]
+    assert schemas["Decision"]["properties"]["signature"]["allOf"] == [
+        {"$ref": "#/components/schemas/Signature"}
+    ]
+    assert set(schemas["Signature"]["properties"]) == {
+        "status",
+        "source",
+        "signer",
+        "issuer",
+        "signed_at",
+        "problem",
+    }
+    upload = paths["/api/v1/decisions/{id}/signed-pdf/"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
+    assert set(upload["responses"]) == {"201", "400", "401", "403", "404", "409", "429"}
     assert schemas["Certificate"]["properties"]["verify_url"]["format"] == "uri"
     assert schemas["Decision"]["properties"]["pdf"]["format"] == "uri"
-    scores = schemas["EvaluationCreate"]["properties"]["scores"]
+    # Request bodies have their own components (COMPONENT_SPLIT_REQUEST).
+    scores = schemas["EvaluationCreateRequest"]["properties"]["scores"]
     assert scores["additionalProperties"] == {"type": "number", "minimum": 0}
     assert "code" in scores["description"]
     listed = paths["/api/v1/notifications/"]["get"]["responses"]["200"]["content"]

@@ -170,3 +170,14 @@ def test_the_admin_action_and_the_command_revoke_tokens(person):
     assert list(Token.objects.values_list("user_id", flat=True)) == [person.pk]
     call_command("revoke_tokens", "--user", person.username)
     assert not Token.objects.exists()
+
+
+def test_the_admin_login_locks_out_too(person, settings):
+    person.is_staff = True
+    person.save()
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "xa.canbo", "password": "sai"})
+    response = client.post("/admin/login/", {"username": "xa.canbo", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session

@@ -58,6 +58,10 @@ def test_the_notification_and_document_settings_are_declared_with_their_defaults
         ],
         "DOCUMENTS_FONT_DIR": "/usr/share/fonts/truetype/liberation2",
         "DOCUMENTS_PRINT_FAN_OUT": True,
+        "DOCUMENTS_TRUSTED_CA_FILE": "",
+        "DOCUMENTS_SEAL_KEYS": {},
+        "DOCUMENTS_TSA_URL": "",
+        "DOCUMENTS_SIGNATURE_FETCH_REVOCATION": False,
         "CELERY_TIMEZONE": "Asia/Ho_Chi_Minh",
         "MOVEMENT_NAME": "Dân vận khéo",
     }

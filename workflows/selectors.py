@@ -5,8 +5,11 @@ Every list here is one query (two or three with its prefetches) whatever its len
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -18,6 +21,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.models import (
+    ENDED_STATUSES,
     PATH_SEPARATOR,
     BoardMember,
     Commendation,
@@ -30,7 +34,7 @@ from core.models import (
     UnitRole,
     User,
 )
-from documents.models import Decision, DecisionEntry
+from documents.models import Certificate, Decision, DecisionEntry
 
 from . import takers
 from .models import AnnualReport, AnnualReportStatus, LifecycleProcess
@@ -190,6 +194,85 @@ def task_ids_for_user(*, user: User) -> QuerySet:
     return _selected(_for_user_ids(user)).order_by("created", "pk").values_list("pk", flat=True)
 
 
+# A queue page counts its tasks up to this many (8 pages); beyond, it says "more than": an
+# exact count of a province official's 15,000 waiting tasks is what made the page slow.
+TASK_COUNT_CAP = 200
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of ``tasks_for_user``, found by keyset (after the last task of the page
+    before, never by an offset) with a capped count: the same few queries whether the
+    queue holds ten tasks or fifteen thousand."""
+
+    ids: list[int]
+    next_after: str | None  # the cursor of the next page, None on the last one
+    total: int  # the queue's size, at most ``count_cap``
+    total_is_capped: bool  # the queue holds more than ``total``
+
+
+def _cursor(created: dt.datetime, pk: int) -> str:
+    return f"{created.isoformat()}~{pk}"
+
+
+def _position(after: str | None) -> tuple[dt.datetime, int] | None:
+    """The (created, pk) a cursor stands for; None for a missing or malformed one."""
+    if not after or "~" not in after:
+        return None
+    created, _sep, pk = after.rpartition("~")
+    try:
+        moment = dt.datetime.fromisoformat(created)
+        return (moment, int(pk)) if moment.tzinfo else None
+    except ValueError:
+        return None
+
+
+def task_page(
+    *, user: User, after: str | None = None, size: int = 25, count_cap: int = TASK_COUNT_CAP
+) -> TaskPage:
+    """The page of my inbox and queue that follows the cursor ``after`` (the first page
+    without one). Four queries: two for the roles, the page's ids, the capped count;
+    ``tasks_by_ids`` then loads the rows.
+
+    On PostgreSQL each branch (my inbox, each kind of taker I can be) walks the waiting
+    tasks in order on the partial index ``workflows_task_waiting_order`` and stops after a
+    page: a province official's 15,000 report tasks cost a page's worth of rows, not all
+    of them. SQLite cannot order and limit inside a UNION: there the branches are merged
+    first (the embedded default is not national-size).
+    """
+    branches = _for_user_ids(user)
+    position = _position(after)
+
+    def after_position(tasks: QuerySet) -> QuerySet:
+        if position is None:
+            return tasks
+        created, pk = position
+        return tasks.filter(Q(created__gt=created) | Q(created=created, pk__gt=pk))
+
+    if connection.features.supports_slicing_ordering_in_compound and len(branches) > 1:
+        parts = [
+            after_position(b).values_list("created", "pk").order_by("created", "pk")[: size + 1]
+            for b in branches
+        ]
+        ids = parts[0].union(*parts[1:], all=True).order_by("created", "pk")
+        counted = (
+            branches[0][: count_cap + 1]
+            .union(*[b[: count_cap + 1] for b in branches[1:]], all=True)
+            .count()
+        )
+    else:
+        ids = after_position(_selected(branches)).order_by("created", "pk")
+        ids = ids.values_list("created", "pk")
+        counted = _selected(branches).order_by().values("pk")[: count_cap + 1].count()
+    rows = list(ids[: size + 1])
+    return TaskPage(
+        ids=[pk for _created, pk in rows[:size]],
+        next_after=_cursor(*rows[size - 1]) if len(rows) > size else None,
+        total=min(counted, count_cap),
+        total_is_capped=counted > count_cap,
+    )
+
+
 def tasks_by_ids(ids: Iterable[int]) -> list[Task]:
     """Tasks with what a task list shows, in the order of ``ids``; one query."""
     ids = list(ids)
@@ -222,9 +305,27 @@ def initiative_list(
     unit: str | None = None,
     phase: str | None = None,
     kind: str | None = None,
+    registered_from: dt.date | None = None,
+    registered_to: dt.date | None = None,
+    ongoing: bool = False,
+    own: bool = False,
+    replicas: bool = False,
+    replicated_from: str | None = None,
 ) -> QuerySet[Initiative]:
-    """The user's initiatives, filtered; ``unit`` (a code) keeps that unit's subtree."""
+    """The user's initiatives, filtered; ``unit`` (a code) keeps that unit's subtree (only
+    the unit's own with ``own``). The statistics link here with the report's rules:
+    registered in a date range, ``ongoing`` (not withdrawn or discontinued), replications."""
     initiatives = initiatives_for_user(user=user)
+    if registered_from:
+        initiatives = initiatives.filter(registered_on__gte=registered_from)
+    if registered_to:
+        initiatives = initiatives.filter(registered_on__lte=registered_to)
+    if ongoing:
+        initiatives = initiatives.exclude(status__in=ENDED_STATUSES)
+    if replicas:
+        initiatives = initiatives.filter(replicated_from__isnull=False)
+    if replicated_from:
+        initiatives = initiatives.filter(replicated_from__code=replicated_from)
     if status:
         initiatives = initiatives.filter(status=status)
     if kind:
@@ -237,7 +338,10 @@ def initiative_list(
         path = Unit.objects.filter(code=unit).values_list("path", flat=True).first()
         if path is None:
             return initiatives.none()
-        initiatives = initiatives.filter(owner_unit__path__startswith=path)
+        if own:
+            initiatives = initiatives.filter(owner_unit__path=path)
+        else:
+            initiatives = initiatives.filter(owner_unit__path__startswith=path)
     return initiatives
 
 
@@ -271,12 +375,16 @@ def decisions_for_user(*, user: User) -> QuerySet[Decision]:
     listed = DecisionEntry.objects.filter(any_path("unit__path", paths)).values("decision_id")
     return (
         Decision.objects.filter(any_path("issuer__unit__path", paths) | Q(pk__in=listed))
-        .select_related("issuer")
+        .select_related("issuer", "signature")
         .prefetch_related(
             Prefetch(
                 "entries",
                 queryset=DecisionEntry.objects.select_related("unit")
-                .prefetch_related("certificates")
+                .prefetch_related(
+                    Prefetch(
+                        "certificates", queryset=Certificate.objects.select_related("signature")
+                    )
+                )
                 .order_by("position"),
             )
         )

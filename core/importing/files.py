@@ -11,6 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.text import CONTROL_CHARACTERS
+
 from .limits import ImportFileError, LimitExceeded, Limits, check_file_size, check_xlsx
 from .text import cell_text
 
@@ -49,6 +51,14 @@ def read_sheet(path: Path, limits: Limits | None = None) -> Sheet:
     for line, cells in rows:
         return Sheet(header_line=line, header=cells, rows=rows)
     raise ImportFileError(_("the file has no header line"))
+
+
+def _has_content(cell: Any) -> bool:
+    """Not blank. A cell of control characters only (Python strips some, like U+0085, as
+    white space) is content: the importer refuses it, rather than skipping the line."""
+    return bool(cell_text(cell)) or (
+        isinstance(cell, str) and CONTROL_CHARACTERS.search(cell) is not None
+    )
 
 
 def _bounded(
@@ -95,7 +105,7 @@ def _csv_records(text: str, delimiter: str, limits: Limits) -> Iterator[tuple[in
                 % {"line": reader.line_num, "reason": exc}
             ) from exc
         start, end = end + 1, reader.line_num
-        if any(cell.strip() for cell in cells):
+        if any(_has_content(cell) for cell in cells):
             yield start, cells
 
 
@@ -116,7 +126,7 @@ def _xlsx_records(workbook) -> Iterator[tuple[int, list[Any]]]:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong size; read what is there
         for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            if any(cell_text(cell) for cell in cells):
+            if any(_has_content(cell) for cell in cells):
                 yield number, list(cells)
     finally:
         workbook.close()

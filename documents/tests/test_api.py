@@ -121,6 +121,15 @@ def test_the_decision_lists_each_entrys_certificates(decision, clerk):
             "issued_at": certificate["issued_at"],
             "verify_url": f"http://testserver/verify/{stored.code}/",
             "pdf": f"http://testserver/api/v1/certificates/{stored.pk}/pdf/",
+            # No seal key for this body: the certificate's PDF is not signed.
+            "signature": {
+                "status": "unsigned",
+                "source": None,
+                "signer": None,
+                "issuer": None,
+                "signed_at": None,
+                "problem": None,
+            },
         }
         # The key clients already read stays as it was.
         assert entry["certificate"] == {

@@ -99,12 +99,13 @@ def test_a_bad_layout_is_shown_again_with_its_errors(issuer, clerk, client):
     assert not CertificateLayout.objects.exists()
 
 
-def test_outsiders_and_unknown_awards_get_404(issuer, client):
+def test_outsiders_and_unknown_awards_get_404(issuer, clerk, client):
     client.force_login(UserFactory())
     assert client.get(settings_url(issuer)).status_code == 404
+    client.force_login(clerk)
     url = reverse("documents:issuer-calibration", kwargs={"pk": issuer.pk, "award": "praise"})
-    client.force_login(UserFactory(is_staff=True))
     assert client.get(url).status_code == 404
+    assert client.get(url.replace("praise", GK)).status_code == 200
 
 
 def test_the_decision_page_prints_on_blanks(issuer, clerk, client, settings):

@@ -82,16 +82,18 @@ def test_setup_beat_creates_what_is_missing_and_keeps_admin_edits(db):
     PeriodicTask.objects.filter(name__in=list(SCHEDULES)).delete()
     out = StringIO()
     call_command("setup_beat", stdout=out)
-    assert out.getvalue().count("created") == 4
+    assert out.getvalue().count("created") == 5
     tasks_by_name = {t.name: t for t in PeriodicTask.objects.filter(name__in=list(SCHEDULES))}
     assert tasks_by_name["dvk: scan reminders"].task == "notifications.tasks.scan_reminders"
     assert tasks_by_name["dvk: scan reminders"].crontab.hour == "7-20"
     assert tasks_by_name["dvk: deliver pending notifications"].interval.every == 1
     assert str(tasks_by_name["dvk: open review cycles due"].crontab.timezone) == "Asia/Ho_Chi_Minh"
+    sweeper = tasks_by_name["dvk: sweep stalled print jobs"]
+    assert (sweeper.task, sweeper.interval.every) == ("documents.tasks.sweep_print_jobs", 5)
     PeriodicTask.objects.filter(name="dvk: scan reminders").update(enabled=False)
     out = StringIO()
     call_command("setup_beat", stdout=out)
-    assert out.getvalue().count("present") == 4
+    assert out.getvalue().count("present") == 5
     assert not PeriodicTask.objects.get(name="dvk: scan reminders").enabled
 
 
@@ -173,3 +175,23 @@ def test_timer_task_fires_viewflows_database_timers(monkeypatch, db):
         monkeypatch.setattr(timers, name, lambda name=name: fired.append(name) or 0)
     workflow_tasks.fire_workflow_timers.apply().get()
     assert fired == ["fire_due_timers", "fire_due_start_timers", "fire_due_conditions"]
+
+
+def test_check_beat_passes_while_beat_runs_and_fails_when_it_stopped(db):
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    from notifications.beat import HEARTBEAT_SCHEDULE
+
+    heartbeat = PeriodicTask.objects.filter(name=HEARTBEAT_SCHEDULE)
+    heartbeat.update(last_run_at=None)
+    with pytest.raises(CommandError, match="never"):
+        call_command("check_beat", stdout=StringIO())
+    heartbeat.update(last_run_at=timezone.now() - dt.timedelta(seconds=100))
+    out = StringIO()
+    call_command("check_beat", stdout=out)
+    assert "100 s ago" in out.getvalue() or "101 s ago" in out.getvalue()
+    heartbeat.update(last_run_at=timezone.now() - dt.timedelta(seconds=400))
+    with pytest.raises(CommandError, match="40[01] s ago"):
+        call_command("check_beat", stdout=StringIO())
+    call_command("check_beat", "--max-age", "600", stdout=StringIO())

@@ -9,7 +9,9 @@ from config.settings import *  # noqa: F403
 from config.settings import CELERY_BROKER_TRANSPORT_OPTIONS
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["DVK_TEST_QUEUE"]
-CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# Off by default (broadcasts would cross between tests on a shared Redis); on, as in
+# production, for a test with a redis-server of its own.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = os.environ.get("DVK_TEST_REMOTE_CONTROL") == "1"
 CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "polling_interval": 0.1}
 
 EMAIL_BACKEND = "notifications.tests.backends.SlowFileBackend"

@@ -40,3 +40,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": _first_message(exc.detail), "errors": exc.detail}
     return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 page, or ``{"detail": ...}`` under /api/ (a path no view matches)."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)

@@ -77,7 +77,7 @@ class IssuingBodyListView(ApiMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[IssuingBody]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return IssuingBody.objects.none()
-        filters = parse(IssuingBodyFilterSerializer, self.request.query_params)
+        filters = parse(IssuingBodyFilterSerializer, self.request.query_params.dict())
         roles = selectors.user_roles(user=self.request.user)
         return core_selectors.issuing_bodies_in(paths=roles.scope_paths, unit=filters.get("unit"))
 

@@ -30,6 +30,8 @@ from core.models import (
 )
 from core.text import refuse_control_characters
 from documents import rendering as document_rendering
+from documents import signatures as document_signatures
+from documents.api_serializers import SignatureSerializer
 from documents.models import Certificate, CertificateStatus, Decision, DecisionEntry, DecisionKind
 from workflows.models import (
     AnnualReport,
@@ -74,6 +76,11 @@ class InputSerializer(serializers.Serializer):
         for field in fields.values():
             _guard_text(field)
         return fields
+
+
+class TokenRequestSerializer(InputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
 def _guard_text(field: serializers.Field) -> None:
@@ -162,12 +169,29 @@ class InitiativeCreateSerializer(InputSerializer):
     owner_name = serializers.CharField(required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
     goals = serializers.CharField(required=False, allow_blank=True, default="")
+    replicated_from = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text=gettext_lazy("The code of the initiative it replicates (nhân rộng), if any."),
+    )
 
     def validate_unit_code(self, value: str) -> Unit:
         unit = Unit.objects.filter(code=value.strip()).first()
         if unit is None:
             raise serializers.ValidationError(_("Unknown unit code: %(code)s") % {"code": value})
         return unit
+
+    def validate_replicated_from(self, value: str) -> Initiative | None:
+        if not value.strip():
+            return None
+        source = Initiative.objects.select_related("owner_unit").filter(code=value.strip()).first()
+        if source is None:
+            raise serializers.ValidationError(
+                _("Unknown initiative code: %(code)s") % {"code": value}
+            )
+        return source
 
 
 class InitiativeResubmitSerializer(InputSerializer):
@@ -652,10 +676,26 @@ class CertificateSerializer(serializers.ModelSerializer):
     code = serializers.CharField(help_text=gettext_lazy("The verification code in the QR code."))
     verify_url = serializers.SerializerMethodField()
     pdf = serializers.SerializerMethodField()
+    signature = serializers.SerializerMethodField()
 
     class Meta:
         model = Certificate
-        fields = ["id", "register_number", "code", "status", "issued_at", "verify_url", "pdf"]
+        fields = [
+            "id",
+            "register_number",
+            "code",
+            "status",
+            "issued_at",
+            "verify_url",
+            "pdf",
+            "signature",
+        ]
+
+    @extend_schema_field(SignatureSerializer)
+    def get_signature(self, certificate: Certificate) -> dict:
+        """The body's seal on the certificate's PDF, as recorded (valid until the seal's
+        certificate expires; the verify page checks the file itself)."""
+        return document_signatures.recorded_signature_status(certificate).as_dict()
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_verify_url(self, certificate: Certificate) -> str:
@@ -726,6 +766,7 @@ class DecisionSerializer(serializers.ModelSerializer):
     issuer = DecisionIssuerSerializer()
     entries = DecisionEntrySerializer(many=True)
     pdf = serializers.SerializerMethodField()
+    signature = serializers.SerializerMethodField()
 
     class Meta:
         model = Decision
@@ -740,7 +781,14 @@ class DecisionSerializer(serializers.ModelSerializer):
             "entries",
             "pdf",
             "sha256",
+            "signature",
         ]
+
+    @extend_schema_field(SignatureSerializer)
+    def get_signature(self, decision: Decision) -> dict:
+        """Whether the decision's PDF is digitally signed, by whom, and whether the signature
+        still validates (checked now)."""
+        return document_signatures.signature_status(decision).as_dict()
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_pdf(self, decision: Decision) -> str:

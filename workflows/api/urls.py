@@ -4,6 +4,7 @@ from django.urls import path
 
 from documents import api as documents_api
 from notifications import api as notifications_api
+from stats import api as stats_api
 
 from . import issuers, views
 
@@ -54,9 +55,20 @@ urlpatterns = [
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("decisions/<int:pk>/pdf/", documents_api.DecisionPdfView.as_view(), name="decision-pdf"),
     path(
+        "decisions/<int:pk>/signed-pdf/",
+        documents_api.DecisionSignedPdfView.as_view(),
+        name="decision-signed-pdf",
+    ),
+    path(
         "certificates/<int:pk>/pdf/",
         documents_api.CertificatePdfView.as_view(),
         name="certificate-pdf",
+    ),
+    path("print-jobs/<int:pk>/", documents_api.PrintJobView.as_view(), name="print-job"),
+    path(
+        "print-jobs/<int:pk>/retry/",
+        documents_api.PrintJobRetryView.as_view(),
+        name="print-job-retry",
     ),
     path(
         "notifications/",
@@ -75,4 +87,7 @@ urlpatterns = [
         issuers.IssuingBodyLegalBasesView.as_view(),
         name="issuing-body-legal-bases",
     ),
+    path("stats/", stats_api.StatsView.as_view(), name="stats"),
+    path("targets/", stats_api.TargetListView.as_view(), name="target-list"),
+    path("indicators/", stats_api.IndicatorListView.as_view(), name="indicator-list"),
 ]

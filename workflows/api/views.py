@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 from core.errors import InvalidInput, NotAllowed, WrongState
 from core.lockout import lockout_response
 from core.models import CycleStatus, Initiative, ReviewCycle, Role, SteeringBoard
+from core.selectors import scope_filter, unit_in_scope
 from core.tokens import token_expires_at, token_issue
 from documents.models import DecisionKind
 from workflows import selectors, services
@@ -93,12 +93,21 @@ def _report(initiative: Initiative, cycle_id: int | None = None) -> AnnualReport
     return report
 
 
+def _referenced(queryset: QuerySet, path_lookup: str, request: Request, pk: int):
+    """An object a request body names by id, if it lies in the caller's scope (the one
+    scope rule, ``core.selectors.scope_filter``). Unknown and out of scope answer alike
+    (404), so ids cannot be probed; inside the scope, the service judges the actor (403)."""
+    return queryset.filter(scope_filter(user=request.user, lookup=path_lookup), pk=pk).first()
+
+
 def _board(request: Request, board_id: int | None) -> SteeringBoard:
     """The board named in the body, or the one board the user is secretary of."""
     if board_id is not None:
-        board = SteeringBoard.objects.select_related("unit").filter(pk=board_id).first()
+        board = _referenced(
+            SteeringBoard.objects.select_related("unit"), "unit__path", request, board_id
+        )
         if board is None:
-            raise InvalidInput(_("Unknown steering board: %(board)s") % {"board": board_id})
+            raise NotFound(_("Unknown steering board: %(board)s") % {"board": board_id})
         return board
     boards = list(
         SteeringBoard.objects.select_related("unit").filter(
@@ -125,7 +134,7 @@ class TokenView(ApiMixin, ObtainAuthToken):
     throttle_classes = [AnonThrottle]
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=s.TokenRequestSerializer,
         responses={
             200: s.TokenSerializer,
             400: ERRORS[400],
@@ -134,6 +143,7 @@ class TokenView(ApiMixin, ObtainAuthToken):
         auth=[],
     )
     def post(self, request, *args, **kwargs):
+        parse(s.TokenRequestSerializer, request.data)
         serializer = self.get_serializer(data=request.data)
         valid = serializer.is_valid()
         # django-axes marks the request it was given: here DRF's, which its middleware
@@ -170,7 +180,8 @@ class InitiativeListView(ApiMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[Initiative]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return Initiative.objects.none()
-        filters = parse(s.InitiativeFilterSerializer, self.request.query_params)
+        # A plain dict: an empty value is refused like in a body, not read as absent.
+        filters = parse(s.InitiativeFilterSerializer, self.request.query_params.dict())
         return selectors.initiative_list(user=self.request.user, **filters)
 
     @extend_schema(
@@ -190,6 +201,11 @@ class InitiativeListView(ApiMixin, ListAPIView):
         """Register an initiative (the import's column names); its review goes to the
         responsible board's secretary."""
         data = parse(s.InitiativeCreateSerializer, request.data)
+        if not unit_in_scope(user=request.user, unit=data["unit_code"]):
+            # Outside one's tree a unit code is answered like an unknown one (no probing).
+            raise ValidationError(
+                {"unit_code": [_("Unknown unit code: %(code)s") % {"code": data["unit_code"].code}]}
+            )
         initiative = services.initiative_register(
             actor=request.user,
             unit=data["unit_code"],
@@ -201,6 +217,7 @@ class InitiativeListView(ApiMixin, ListAPIView):
             owner_name=data["owner_name"],
             description=data["description"],
             goals=data["goals"],
+            replicated_from=data["replicated_from"],
         )
         return Response(_rendered(initiative), status=status.HTTP_201_CREATED)
 
@@ -432,9 +449,9 @@ class NominationListView(ApiView):
         board = _board(request, data.get("board"))
         cycle = None
         if data.get("cycle") is not None:
-            cycle = ReviewCycle.objects.filter(pk=data["cycle"]).first()
+            cycle = selectors.cycles_for_user(user=request.user).filter(pk=data["cycle"]).first()
             if cycle is None:
-                raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
+                raise NotFound(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
         items = _initiatives_named(request, data["initiatives"])
         nomination = services.nomination_create(
             actor=request.user,
@@ -460,7 +477,8 @@ def _initiatives_named(request: Request, names: list[str]) -> list[Initiative]:
     found |= {i.code: i for i in visible.filter(code__in=set(names) - ids)}
     missing = [name for name in names if name not in found]
     if missing:
-        raise InvalidInput(_("Unknown initiatives: %(codes)s") % {"codes": ", ".join(missing)})
+        # Unknown and outside one's units alike.
+        raise NotFound(_("Unknown initiatives: %(codes)s") % {"codes": ", ".join(missing)})
     return [found[name] for name in names]
 
 
@@ -493,18 +511,22 @@ class DecisionListView(ApiView):
         options |= {key: data[key] for key in ("legal_bases", "proposal") if key in data}
         options |= {key: data[key] for key in ("signer_role", "signer_name") if data.get(key)}
         if data["kind"] == DecisionKind.RECOGNITION:
-            # Looked up outside the user's scope on purpose: the service answers a wrong
-            # actor with 403, as the issue asks, rather than a silent 404.
-            cycle = ReviewCycle.objects.filter(pk=data["cycle"]).first()
+            # Inside the caller's scope the service answers a wrong actor with 403; an
+            # unknown cycle and one outside the scope answer alike, 404.
+            cycle = selectors.cycles_for_user(user=request.user).filter(pk=data["cycle"]).first()
             if cycle is None:
-                raise InvalidInput(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
+                raise NotFound(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
             decision = services.recognition_decision_issue(
                 actor=request.user, cycle=cycle, **options
             )
         else:
-            nomination = Nomination.objects.filter(pk=data["nomination"]).first()
+            nomination = _referenced(
+                Nomination.objects.all(), "awarding_body__unit__path", request, data["nomination"]
+            ) or _referenced(
+                Nomination.objects.all(), "board__unit__path", request, data["nomination"]
+            )
             if nomination is None:
-                raise InvalidInput(
+                raise NotFound(
                     _("Unknown nomination: %(nomination)s") % {"nomination": data["nomination"]}
                 )
             if data.get("citation"):

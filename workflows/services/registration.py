@@ -94,6 +94,12 @@ def initiative_register(
     title, owner_name = _validate_initiative_data(
         title=title, kind=kind, owner_name=owner_name, fields=fields
     )
+    if replicated_from is not None and not any(
+        replicated_from.owner_unit.path.startswith(path)
+        for path in takers.user_roles(user=actor).scope_paths
+    ):
+        # Any initiative the official may see (nhân rộng): nothing outside their subtrees.
+        raise InvalidInput(_("The initiative it replicates is not one you can see."))
     if registered_on is not None:
         # A date the caller gives is bounded (core.rules); left out, it is today's.
         if problem := registered_on_problem(registered_on, phase_ends_on=phase.ends_on):

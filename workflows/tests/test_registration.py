@@ -327,3 +327,62 @@ def test_discontinue_refuses_members_other_boards_and_officials(world, who):
         initiative,
     ):
         services.initiative_discontinue(actor=actor, initiative=initiative, reason="Lý do")
+
+
+# --- replication (nhân rộng) -------------------------------------------------------------------
+
+
+def test_registering_a_replication_links_a_visible_initiative(world, client):
+    d = world.district
+    source = InitiativeFactory(owner_unit=d.hamlet, code="MODEL-1", title="Mô hình gốc")
+    replica = register(d.district_official, d.commune, replicated_from=source)
+
+    assert replica.replicated_from == source
+    client.force_login(d.district_official)
+    page = client.get(f"/initiatives/{source.pk}/").content.decode()
+    assert replica.code in page and "Được nhân rộng 1 lần" in page
+    page = client.get(f"/initiatives/{replica.pk}/").content.decode()
+    assert "MODEL-1 – Mô hình gốc" in page
+
+
+def test_a_replication_of_an_initiative_outside_ones_units_is_refused(world):
+    d = world.district
+    elsewhere = InitiativeFactory(owner_unit=world.sibling.commune)
+
+    with refused(InvalidInput, "Mô hình được nhân rộng không thuộc phạm vi bạn được xem."):
+        register(d.official, d.commune, replicated_from=elsewhere)
+    assert not Initiative.objects.filter(replicated_from=elsewhere).exists()
+
+
+def test_the_web_form_and_the_api_take_the_replicated_initiatives_code(world, client):
+    from tests.api_support import INITIATIVE, api
+
+    d = world.district
+    source = InitiativeFactory(owner_unit=d.commune, code="MODEL-2")
+    client.force_login(d.official)
+    answer = client.post(
+        "/initiatives/new/",
+        {
+            "unit_code": d.commune.code,
+            "title": "Nhân rộng mô hình",
+            "kind": "collective",
+            "fields": ["economy"],
+            "phase": phase("2021-2025").pk,
+            "replicated_from": "MODEL-2",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert Initiative.objects.filter(replicated_from=source).count() == 1
+    created = api(d.official).post(
+        "/api/v1/initiatives/",
+        {**INITIATIVE, "unit_code": d.commune.code, "replicated_from": "MODEL-2"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert Initiative.objects.filter(replicated_from=source).count() == 2
+    unknown = api(d.official).post(
+        "/api/v1/initiatives/",
+        {**INITIATIVE, "unit_code": d.commune.code, "replicated_from": "NOPE"},
+        format="json",
+    )
+    assert unknown.status_code == 400

@@ -53,14 +53,33 @@ class InitiativeFilterForm(CleanTextForm):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", "---"), *InitiativeKind.choices]
     )
+    # The statistics' links (the dashboard) carry these: the same rules as the report.
+    unit = forms.CharField(
+        label=_("Unit code"), required=False, max_length=64, help_text=_("And the units below it.")
+    )
+    registered_from = forms.DateField(label=_("Registered from"), required=False)
+    registered_to = forms.DateField(label=_("Registered until"), required=False)
+    ongoing = forms.BooleanField(label=_("Not withdrawn or discontinued"), required=False)
+    own = forms.BooleanField(label=_("The unit's own only"), required=False)
+    replicas = forms.BooleanField(label=_("Replications only"), required=False)
+    replicated_from = forms.CharField(
+        label=_("Replicates the initiative (code)"), required=False, max_length=64
+    )
 
-    def filters(self) -> dict[str, str | None]:
+    def filters(self) -> dict[str, object]:
         data = self.cleaned_data if self.is_valid() else {}
         return {
             "status": data.get("status") or None,
             "field": data["field"].code if data.get("field") else None,
             "phase": data["phase"].code if data.get("phase") else None,
             "kind": data.get("kind") or None,
+            "unit": data.get("unit") or None,
+            "registered_from": data.get("registered_from"),
+            "registered_to": data.get("registered_to"),
+            "ongoing": bool(data.get("ongoing")),
+            "own": bool(data.get("own")),
+            "replicas": bool(data.get("replicas")),
+            "replicated_from": data.get("replicated_from") or None,
         }
 
 
@@ -88,6 +107,23 @@ class InitiativeRegisterForm(CleanTextForm):
     registered_on = forms.DateField(label=_("Registered on"), required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     goals = forms.CharField(label=_("Goals"), widget=forms.Textarea, required=False)
+    replicated_from = forms.CharField(
+        label=_("Replicates the initiative (code)"),
+        max_length=64,
+        required=False,
+        help_text=_("When this initiative copies a model from elsewhere (nhân rộng)."),
+    )
+
+    def clean_replicated_from(self) -> Initiative | None:
+        code = self.cleaned_data["replicated_from"].strip()
+        if not code:
+            return None
+        source = Initiative.objects.select_related("owner_unit").filter(code=code).first()
+        if source is None:
+            raise forms.ValidationError(
+                _("Unknown initiative code: %(code)s"), params={"code": code}
+            )
+        return source
 
     def clean_unit_code(self) -> Unit:
         code = self.cleaned_data["unit_code"].strip()

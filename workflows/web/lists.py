@@ -421,15 +421,25 @@ def task_list(request: HttpRequest) -> HttpResponse:
             ),
             name="viec-cua-toi",
         )
-    page = listing.paginate(request, ids, state)
+    after = None
+    if state.q:
+        page = listing.paginate(request, ids, state)
+        page_ids = list(page.object_list)
+    else:
+        # Keyset paging with a capped count: the same few queries for a queue of 15,000.
+        after = request.GET.get("after") or None
+        page = selectors.task_page(user=user, after=after, size=state.per_page)
+        page_ids = page.ids
     groups: dict[str, list] = {}
-    for row in _task_rows(user, selectors.tasks_by_ids(page.object_list)):
+    for row in _task_rows(user, selectors.tasks_by_ids(page_ids)):
         groups.setdefault(str(row["task"].flow_task.task_title), []).append(row)
     return render(
         request,
         "workflows/task_list.html",
         {
             "page": page,
+            "after": after,
+            "keyset": not state.q,
             "groups": list(groups.items()),
             "controls": controls,
             "notices": state.notices,

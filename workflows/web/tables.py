@@ -7,6 +7,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 CODE = {"td": {"class": "text-nowrap"}}
@@ -51,7 +52,7 @@ class InitiativeTable(tables.Table):
 
 class DecisionTable(tables.Table):
     number = tables.Column(
-        verbose_name=_("Number"),
+        verbose_name=pgettext_lazy("decision", "Number"),
         linkify=("documents:decision", {"pk": tables.A("pk")}),
         order_by=("year", "sequence"),
         default="–",

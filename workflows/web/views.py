@@ -42,6 +42,7 @@ from workflows.takers import Subject, Taker, ancestor_ids, holds_board_role_abov
 from . import forms as f
 
 PAGE_SIZE = 25
+REPLICAS_SHOWN = 50
 
 
 def _lifecycle(task: Task):
@@ -123,6 +124,8 @@ def _initiative_page(
         .distinct()
         .order_by("-issued_on", "-pk")
     )
+    # Its replicas (nhân rộng) the reader may see; the source shows through the initiative.
+    replicas = selectors.initiatives_for_user(user=request.user).filter(replicated_from=initiative)
     return render(
         request,
         "workflows/initiative_detail.html",
@@ -133,6 +136,8 @@ def _initiative_page(
             "attachments": initiative.attachments.select_related("uploaded_by"),
             "attachment_form": attachment_form
             or (f.AttachmentForm() if services.may_attach(request.user, initiative) else None),
+            "replicas": replicas.order_by("registered_on", "pk")[:REPLICAS_SHOWN],
+            "replica_count": replicas.count(),
         },
         status=status,
     )
@@ -195,6 +200,7 @@ def initiative_register(request: HttpRequest) -> HttpResponse:
                 owner_name=data["owner_name"],
                 description=data["description"],
                 goals=data["goals"],
+                replicated_from=data["replicated_from"],
             )
         except DomainError as error:
             messages.error(request, str(error))

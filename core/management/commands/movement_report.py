@@ -30,7 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--unit", required=True, help="Code of the unit (e.g. CB).")
         parser.add_argument("--phase", help="Phase code, e.g. 2016-2020.")
         parser.add_argument("--year", help="A calendar year, e.g. 2023 (inside --phase if both).")
-        parser.add_argument("--format", choices=["json", "text"], default="text")
+        parser.add_argument("--format", choices=["json", "text", "xlsx", "pdf"], default="text")
+        parser.add_argument("--out", help="The file to write (xlsx and pdf only).")
 
     def handle(self, *args, **options):
         unit = Unit.objects.filter(code=options["unit"]).first()
@@ -46,11 +47,27 @@ class Command(BaseCommand):
                     % {"code": options["phase"], "codes": known}
                 )
         year = parse_year(options["year"])
+        # The statistics (``stats``) extend the report: the same selector for every surface.
+        from stats import reports
+        from stats.selectors import movement_statistics
+
+        kind = options["format"]
+        if kind in ("xlsx", "pdf") and not options["out"]:
+            raise CommandError(_("--format %(format)s needs --out FILE.") % {"format": kind})
         try:
-            report = selectors.movement_report(unit=unit, phase=phase, year=year)
+            if kind == "json":
+                report = movement_statistics(unit=unit, phase=phase, year=year)
+            elif kind == "text":
+                report = selectors.movement_report(unit=unit, phase=phase, year=year)
+            else:
+                render = reports.render_pdf if kind == "pdf" else reports.render_xlsx
+                body = render(unit=unit, phase=phase, year=year)
         except DomainError as error:
             raise CommandError(error.message) from error
-        if options["format"] == "json":
+        if kind == "json":
             self.stdout.write(reporting.render_json(report))
-        else:
+        elif kind == "text":
             self.stdout.write(reporting.render_text(report), ending="")
+        else:
+            with open(options["out"], "wb") as out:
+                out.write(body)

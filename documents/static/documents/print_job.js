@@ -21,7 +21,8 @@
         if (s.pdf_url) d.appendChild(link("pdf-link", s.pdf_url, pdfText));
         if (s.zip_url) d.appendChild(link("zip-link", s.zip_url, zipText));
       } else if (s.status === "failed") {
-        var e = document.getElementById("error"); e.textContent = s.error; e.hidden = false;
+        // The page itself shows the reason and the "print the missing parts" button.
+        window.location.reload();
       } else { setTimeout(poll, 1000); }
     }).catch(function () { setTimeout(poll, 3000); });
   }

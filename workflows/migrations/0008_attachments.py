@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_unaccent'),
-        ('workflows', '0006_beat_tasks_moved'),
+        ('core', '0006_unaccent'),
+        ('workflows', '0007_task_waiting_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

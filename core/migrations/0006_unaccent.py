@@ -6,6 +6,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_lifecycle_steps")]
+    dependencies = [("core", "0005_statistics_indexes")]
 
     operations = [UnaccentExtension()]

@@ -1,0 +1,38 @@
+"""The deployment keeps its processes up: docker-compose restarts and health-checks web,
+worker and beat, and every place that starts a worker gives it the options that survive a
+broker outage (no gossip, mingle or heartbeat; the broker retried for ever)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+OPTIONS = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_web_worker_and_beat_restart_and_have_health_checks():
+    services = compose()["services"]
+    for name in ("web", "worker", "beat", "postgres", "redis"):
+        assert services[name]["restart"] in ("unless-stopped", "always"), name
+        assert services[name]["healthcheck"]["test"], name
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert "check_beat" in services["beat"]["healthcheck"]["test"]
+
+
+def test_every_worker_command_survives_a_broker_outage():
+    worker = compose()["services"]["worker"]["command"]
+    assert all(option in worker for option in OPTIONS)
+    dvk = (ROOT / "dvk").read_text()
+    declared = re.search(r"WORKER_OPTIONS=\(([^)]*)\)", dvk).group(1).split()
+    assert declared == OPTIONS
+    # ./dvk run and ./dvk worker both pass them.
+    assert dvk.count('"${WORKER_OPTIONS[@]}"') == 2
+    assert settings.CELERY_BROKER_CONNECTION_MAX_RETRIES is None
