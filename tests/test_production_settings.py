@@ -156,7 +156,7 @@ def test_swagger_ui_runs_without_inline_script(db):
 
 
 TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]
-PDF_TEMPLATES = ("documents/pdf", "documents/decision", "documents/certificate")
+PDF_TEMPLATES = ("documents/pdf", "documents/decision", "documents/certificate", "stats/pdf")
 
 
 def test_no_template_has_an_inline_script_or_style_without_the_nonce():

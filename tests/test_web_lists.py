@@ -369,8 +369,10 @@ def test_my_tasks_search_and_export(world):
     assert [row[1] for row in rows[1:]] == [x["road"].code]
     assert rows[1][4] == dt.datetime(2024, 10, 31)
     assert client.get("/tasks/", {"export": "doc"}).status_code == 400
-    html = client.get("/tasks/", {"page": "abc"}).content.decode()
+    # A search pages by number (the whole queue pages by keyset, ``after``).
+    html = client.get("/tasks/", {"q": "lam duong", "page": "abc"}).content.decode()
     assert notices(html) == ["“abc” không phải số trang; đang hiển thị trang đầu."]
+    assert x["road"].code in html
 
 
 def test_the_secretary_edits_a_draft_cycles_rubric_with_weights_adding_up_to_100(world):
