@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "django_htmx",
+    "django_tables2",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: lists and filters answer htmx requests with the part that changes.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: answers a locked-out login with its lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -136,10 +140,19 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread_count",
+                # The base layout's menu, by the user's roles.
+                "core.context_processors.navigation",
             ],
         },
     },
 ]
+
+# The most rows one export of a web list (?export=xlsx|csv) writes; more asks to narrow the
+# filters (a national list holds hundreds of thousands).
+LIST_EXPORT_MAX_ROWS = env.int("LIST_EXPORT_MAX_ROWS", default=50_000)
+
+# Every form renders with the Bootstrap classes and an error summary (core/forms_rendering.py).
+FORM_RENDERER = "core.forms_rendering.BootstrapFormRenderer"
 
 # --- Database -----------------------------------------------------------------------------
 if env.str("DATABASE_URL", default=""):
@@ -340,8 +353,15 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing folder
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Evidence (photos, minutes, PDFs attached to initiatives) lives outside the web root and is
+# served only through a view that checks who may read the initiative.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# The largest evidence file accepted, in bytes, and the longest side of a stored photo.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_IMAGE_MAX_SIDE = env.int("ATTACHMENT_IMAGE_MAX_SIDE", default=2000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "core.storage.PrivateStorage"},
     # Gzip copies made by collectstatic (config/staticfiles.py); no manifest, so templates
     # render before (and in tests without) a collectstatic run.
     "staticfiles": {"BACKEND": "config.staticfiles.GzipStaticFilesStorage"},

@@ -17,6 +17,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from .events import load_handlers
+        from .search import connect as connect_search
+
+        connect_search()
 
         post_migrate.connect(_seed_reference_data, sender=self, dispatch_uid="core-reference-data")
         # core is listed first in INSTALLED_APPS, but handler modules import the other apps'

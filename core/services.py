@@ -200,6 +200,19 @@ def board_member_remove(*, board: SteeringBoard, user: User, role: str | None = 
     return removed
 
 
+@transaction.atomic
+def board_quorum_set(*, board: SteeringBoard, quorum: int) -> SteeringBoard:
+    """How many evaluations the board needs before evaluation can close (at least 1)."""
+    if not isinstance(quorum, int) or isinstance(quorum, bool) or not (1 <= quorum <= 50):
+        raise InvalidInput(_("The quorum must be a whole number from 1 to 50."))
+    locked = SteeringBoard.objects.select_for_update().get(pk=board.pk)
+    if locked.quorum != quorum:
+        locked.quorum = quorum
+        locked.save(update_fields=["quorum"])
+        board_members_changed(board_ids=[board.pk])
+    return locked
+
+
 # --- Commendations ----------------------------------------------------------------------------
 
 

@@ -1,8 +1,11 @@
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 
 def home(request):
-    """Logged-in users start at their tasks; others see a short landing with a login link."""
+    """Logged-in users see their home page (tasks, initiatives, notices by role); others see a
+    short landing with a login link."""
     if request.user.is_authenticated:
-        return redirect("workflows:task-list")
+        from workflows.web.home import dashboard  # core sits below workflows
+
+        return dashboard(request)
     return render(request, "core/home.html")

@@ -56,6 +56,19 @@ def certificate_by_code(code: str) -> Certificate | None:
     )
 
 
+def certificates_by_register_number(number: str, limit: int = 20) -> list[Certificate]:
+    """Certificates with this register number (unique per issuer and year, so possibly one
+    per issuer and year), newest first; at most ``limit``."""
+    number = (number or "").strip()
+    if not number or len(number) > 64:
+        return []
+    return list(
+        Certificate.objects.select_related("issuer")
+        .filter(register_number=number)
+        .order_by("-year", "issuer__name")[:limit]
+    )
+
+
 def decision_find(*, number: str, issuer_code: str, year: int | None = None) -> QuerySet[Decision]:
     """Issued decisions with this number of this issuer (numbers restart every year)."""
     decisions = Decision.objects.filter(

@@ -6,6 +6,7 @@ app_name = "documents"
 
 urlpatterns = [
     # Public: the QR code on a certificate opens this page.
+    path("verify/", views.verify_form, name="verify-form"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("verify/<str:code>", views.verify),
     path("documents/decisions/<int:pk>/", views.decision_detail, name="decision"),

@@ -32,6 +32,27 @@ def _language(request: HttpRequest) -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
+@require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """Public: a box to type a certificate's verification code (printed under its QR code) or
+    its register number. A known code opens its page; a register number lists the
+    certificates that carry it (without their codes)."""
+    typed = request.GET.get("code", "").strip()[:100]
+    matches: list = []
+    if typed:
+        if selectors.certificate_by_code(typed) is not None:
+            return redirect("documents:verify", code=typed)
+        matches = selectors.certificates_by_register_number(typed)
+    response = render(
+        request,
+        "documents/verify_form.html",
+        {"typed": typed, "matches": matches, "searched": bool(typed)},
+        status=404 if typed and not matches else 200,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 @require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is the certificate with this QR code genuine, and still valid?"""
@@ -79,18 +100,44 @@ def _manageable_job(request: HttpRequest, pk: int) -> PrintJob:
     return job
 
 
+def _readable_decision(request: HttpRequest, pk: int) -> Decision:
+    """A decision the user may read: its issuer's clerks (and staff), and everyone the
+    decision concerns within the tree (``workflows.selectors.decisions_for_user``: the
+    issuer's subtree and the units its entries list). Anything else is 404."""
+    from workflows.selectors import decisions_for_user  # documents sits below workflows
+
+    decision = get_object_or_404(
+        Decision.objects.select_related("issuer__unit", "signature"), pk=pk
+    )
+    if selectors.user_can_manage_issuer(request.user, decision.issuer):
+        return decision
+    if not decisions_for_user(user=request.user).filter(pk=pk).exists():
+        raise Http404
+    return decision
+
+
 def _decision_page(
     request: HttpRequest, decision: Decision, status: int = 200, **extra
 ) -> HttpResponse:
+    """The decision page every list, notice and task links to: its facts, the units and
+    people it lists, its PDF and signature, and (for its issuer's clerks) signing, sealing
+    and printing."""
+    may_manage = selectors.user_can_manage_issuer(request.user, decision.issuer)
     return render(
         request,
         "documents/decision_detail.html",
         {
             "decision": decision,
+            "entries": decision.entries.select_related("unit").order_by("position"),
+            "may_manage": may_manage,
             "signature": signatures.signature_status(decision),
-            "can_seal": decision.is_issued and signing.seal_key(decision.issuer.code) is not None,
-            "certificate_count": selectors.certificates_to_print(decision).count(),
-            "jobs": selectors.print_jobs_for_decision(decision),
+            "can_seal": may_manage
+            and decision.is_issued
+            and signing.seal_key(decision.issuer.code) is not None,
+            "certificate_count": selectors.certificates_to_print(decision).count()
+            if may_manage
+            else 0,
+            "jobs": selectors.print_jobs_for_decision(decision) if may_manage else [],
             **extra,
         },
         status=status,
@@ -100,13 +147,13 @@ def _decision_page(
 @login_required
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decision_page(request, _manageable_decision(request, pk))
+    return _decision_page(request, _readable_decision(request, pk))
 
 
 @login_required
 @require_GET
 def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = _manageable_decision(request, pk)
+    decision = _readable_decision(request, pk)
     try:
         if request.GET.get("issued") == "1":
             # The PDF exactly as issued: the file a signer signs with their token.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -25,15 +24,57 @@ def _own_message(request, pk: int) -> Message:
 
 @login_required
 def inbox(request):
-    page = Paginator(selectors.inbox(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    """My notices, newest first; searched by the initiative's code or title, the unit or the
+    board, and exported (``?export=xlsx|csv``)."""
+    from django.utils.translation import gettext as _
+
+    from core import listing
+    from core.search import search
+
+    controls, state = listing.list_controls(request)
+    messages = selectors.inbox(user=request.user)
+    if state.q:
+        messages = search(
+            messages,
+            state.q,
+            (
+                "initiative__code",
+                "initiative__title",
+                "initiative__owner_unit__name",
+                "cycle__board__name",
+            ),
+        )
+    fmt = request.GET.get("export", "")
+    if fmt:
+        refused = listing.export_format_error(fmt) or listing.too_many_rows(messages.count())
+        if refused is not None:
+            return refused
+        return listing.rows_response(
+            fmt,
+            [_("Notice"), _("Received"), _("Read on")],
+            ([render_message(m).subject, m.created_at, m.read_at] for m in messages),
+            name="thong-bao",
+        )
+    if "per_page" not in request.GET:
+        state.per_page = PAGE_SIZE
+    page = listing.paginate(request, messages, state)
     # Rendered in the language of the page being shown.
     items = [(message, render_message(message)) for message in page.object_list]
     return render(
         request,
         "notifications/inbox.html",
-        {"page": page, "items": items, "unread": selectors.unread_count(user=request.user)},
+        {
+            "page": page,
+            "items": items,
+            "unread": selectors.unread_count(user=request.user),
+            "controls": controls,
+            "notices": state.notices,
+            "per_page": state.per_page,
+            "per_page_choices": listing.PER_PAGE_CHOICES,
+            "export": listing.export_links(request),
+            "query": listing.page_query(request),
+            "search_hint": _("Initiative, unit or board"),
+        },
     )
 
 

@@ -50,7 +50,11 @@ def test_registration_to_the_chairs_decision_through_the_web_forms(world):
     client.logout()
     response = client.post("/login/", {"username": d.official.username, "password": "matkhau-123"})
     assert (response.status_code, response["Location"]) == (302, "/tasks/")
-    assert client.get("/").url == "/tasks/"
+    # The home page: my tasks, my units' initiatives, my unread notices.
+    home = client.get("/")
+    assert home.status_code == 200
+    assert 'href="/tasks/"' in home.content.decode()
+    assert "Việc của tôi" in home.content.decode()
 
     # 1. Register through the form.
     form = client.get("/initiatives/new/")

@@ -399,3 +399,73 @@ class LifecycleProcess(Process):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"evidence/{instance.initiative_id}/{filename}"
+
+
+class AttachmentKind(models.TextChoices):
+    IMAGE = "image", _("Photo")
+    PDF = "pdf", _("PDF")
+    DOCX = "docx", _("Word document")
+    XLSX = "xlsx", _("Excel workbook")
+
+
+class Attachment(models.Model):
+    """Evidence of an initiative (a photo, minutes, a report), possibly of one annual report
+    or monitoring visit. Stored outside the web root (``STORAGES["private"]``); read through
+    a view that checks the reader may see the initiative."""
+
+    initiative = models.ForeignKey(
+        "core.Initiative",
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    annual_report = models.ForeignKey(
+        "workflows.AnnualReport",
+        verbose_name=_("annual report"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    monitoring_visit = models.ForeignKey(
+        MonitoringVisit,
+        verbose_name=_("monitoring visit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), storage=_private_storage, upload_to=_attachment_path)
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=_private_storage, upload_to=_attachment_path, blank=True
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    caption = models.CharField(_("caption"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["initiative", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

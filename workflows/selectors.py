@@ -24,6 +24,8 @@ from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
     BoardMember,
+    Commendation,
+    Criterion,
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
@@ -123,7 +125,11 @@ def initiative_records(*, initiative_id: int) -> Initiative:
             Prefetch(
                 "annual_reports",
                 queryset=AnnualReport.objects.select_related("cycle").prefetch_related(
-                    "evaluations__evaluator"
+                    "evaluations__evaluator",
+                    # Scores are shown under the criteria's names, never their codes.
+                    Prefetch(
+                        "cycle__criteria", queryset=Criterion.objects.order_by("position", "pk")
+                    ),
                 ),
             ),
         )
@@ -382,4 +388,67 @@ def decisions_for_user(*, user: User) -> QuerySet[Decision]:
                 .order_by("position"),
             )
         )
+    )
+
+
+# --- the web lists and the cycle page -------------------------------------------------------
+
+
+def commendations_for_user(*, user: User) -> QuerySet[Commendation]:
+    """Commendations of units in the user's subtree (the register a board or a clerk keeps)."""
+    paths = user_roles(user=user).scope_paths
+    if not paths:
+        return Commendation.objects.none()
+    return Commendation.objects.filter(any_path("unit__path", paths)).select_related(
+        "unit", "issuer", "initiative"
+    )
+
+
+def units_for_user(*, user: User) -> QuerySet[Unit]:
+    """The units of the user's subtree (where they hold a role or sit on an active board)."""
+    paths = user_roles(user=user).scope_paths
+    if not paths:
+        return Unit.objects.none()
+    return Unit.objects.filter(any_path("path", paths))
+
+
+def cycle_open_preview(*, cycle: ReviewCycle) -> int:
+    """How many annual report tasks opening ``cycle`` would create now: the monitored,
+    recognised and commended initiatives of the board's subtree without a report that year
+    (``cycle_open``'s selection)."""
+    return (
+        Initiative.objects.filter(
+            owner_unit__path__startswith=cycle.board.unit.path,
+            status__in=[
+                InitiativeStatus.MONITORED,
+                InitiativeStatus.RECOGNISED,
+                InitiativeStatus.COMMENDED,
+            ],
+        )
+        .exclude(annual_reports__year=cycle.year)
+        .count()
+    )
+
+
+def cycle_progress_by_unit(*, cycle: ReviewCycle) -> list[dict]:
+    """Per owning unit of the cycle's annual reports: reports, submitted, evaluated (closed
+    or decided), decided, recognised. One grouped query."""
+    submitted = [
+        AnnualReportStatus.SUBMITTED,
+        AnnualReportStatus.EVALUATION_CLOSED,
+        AnnualReportStatus.DECIDED,
+    ]
+    evaluated = [AnnualReportStatus.EVALUATION_CLOSED, AnnualReportStatus.DECIDED]
+    return list(
+        AnnualReport.objects.filter(cycle=cycle)
+        .order_by()
+        .values("initiative__owner_unit__name", "initiative__owner_unit__code")
+        .annotate(
+            reports=Count("id"),
+            submitted=Count("id", filter=Q(status__in=submitted)),
+            evaluated=Count("id", filter=Q(status__in=evaluated)),
+            decided=Count("id", filter=Q(status=AnnualReportStatus.DECIDED)),
+            recognised=Count("id", filter=Q(recognise=True)),
+        )
+        .order_by("initiative__owner_unit__name")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from django.test import RequestFactory
@@ -111,10 +112,18 @@ def test_the_page_header_shows_the_unread_count(client, delivered, settings):
     settings.TEMPLATES = templates
     client.force_login(delivered.official)
     body = client.get(reverse("notifications:inbox")).content.decode()
-    assert '<a href="/notifications/">Thông báo (3)</a>' in body
+    assert _menu_link_text(body, "/notifications/") == "Thông báo (3)"
     client.force_login(UserFactory())
     body = client.get(reverse("notifications:inbox")).content.decode()
-    assert '<a href="/notifications/">Thông báo</a>' in body
+    assert _menu_link_text(body, "/notifications/") == "Thông báo"
+
+
+def _menu_link_text(body: str, href: str) -> str:
+    """The text of the one link to ``href`` in the page's menu."""
+    menu = body[body.index("<nav") : body.index("</nav>")]
+    links = re.findall(rf'<a [^>]*href="{re.escape(href)}"[^>]*>(.*?)</a>', menu, re.S)
+    assert len(links) == 1, links
+    return re.sub(r"<[^>]+>", "", links[0]).strip()
 
 
 def test_a_report_reminder_opens_the_report_task_itself(client, django_capture_on_commit_callbacks):
@@ -150,3 +159,30 @@ def test_the_outbox_is_readable_in_the_admin(client, delivered):
     assert page.status_code == 200
     assert client.get(reverse("admin:notifications_delivery_changelist")).status_code == 200
     assert client.get(reverse("admin:notifications_message_add")).status_code == 403
+
+
+def test_the_inbox_searches_by_initiative_without_accents_and_exports(client, delivered):
+    import io
+
+    import openpyxl
+
+    official = delivered.official
+    client.force_login(official)
+    first = delivered.reports[0].initiative
+    body = client.get(reverse("notifications:inbox"), {"q": first.code}).content.decode()
+    assert f"Nhắc nộp báo cáo năm của mô hình {first.code}" in body
+    for report in delivered.reports[1:]:
+        assert f"mô hình {report.initiative.code}" not in body
+    response = client.get(reverse("notifications:inbox"), {"export": "xlsx"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Thông báo", "Nhận lúc", "Đọc lúc")
+    subjects = sorted(row[0] for row in rows[1:])
+    assert len(subjects) == len(delivered.reports) == 3
+    for subject, report in zip(
+        subjects, sorted(delivered.reports, key=lambda r: r.initiative.code), strict=True
+    ):
+        assert subject.startswith(f"Nhắc nộp báo cáo năm của mô hình {report.initiative.code} (")
+    page = client.get(reverse("notifications:inbox"), {"page": "abc"}).content.decode()
+    assert "“abc” không phải số trang; đang hiển thị trang đầu." in page

@@ -501,6 +501,11 @@ class AnnualReportDetailSerializer(AnnualReportSerializer):
 
 
 class InitiativeDetailSerializer(InitiativeSerializer):
+    attachment_count = serializers.IntegerField(
+        source="attachments.count",
+        read_only=True,
+        help_text=gettext_lazy("Evidence files attached (photos, minutes, documents)."),
+    )
     history = HistorySerializer(many=True)
     progress_reports = ProgressReportSerializer(many=True)
     monitoring_visits = MonitoringVisitSerializer(many=True)
@@ -510,6 +515,7 @@ class InitiativeDetailSerializer(InitiativeSerializer):
         fields = [
             *InitiativeSerializer.Meta.fields,
             "goals",
+            "attachment_count",
             "history",
             "progress_reports",
             "monitoring_visits",

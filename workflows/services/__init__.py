@@ -22,8 +22,10 @@ from .cycles import (
     annual_report_for_late_acceptance,
     cycle_close,
     cycle_create,
+    cycle_delete,
     cycle_open,
     cycle_open_work,
+    cycle_update,
     cycle_update_criteria,
     cycles_open_due,
 )
@@ -45,6 +47,7 @@ from .evaluation import (
     review_process,
     weighted_total,
 )
+from .evidence import attachment_add, may_attach
 from .monitoring import monitoring_visit_record, progress_report_submit
 from .nominations import (
     nomination_commend,
@@ -71,11 +74,15 @@ __all__ = [
     "CycleOpenWork",
     "StepBusy",
     "annual_report_for_late_acceptance",
+    "attachment_add",
+    "may_attach",
     "annual_report_submit",
     "cycle_close",
     "cycle_create",
+    "cycle_delete",
     "cycle_open",
     "cycle_open_work",
+    "cycle_update",
     "cycle_update_criteria",
     "cycles_open_due",
     "evaluation_assign",

@@ -115,15 +115,14 @@ def cycle_create(
 ) -> ReviewCycle:
     """The board's secretary sets up a yearly review cycle (draft) with its rubric."""
     _require_board_secretary(actor, board)
-    if not (opens_on <= report_due <= evaluation_due <= decision_due):
-        raise InvalidInput(
-            _("The deadlines must be in order: opening, report due, evaluation due, decision due.")
-        )
-    if not (phase.starts_on.year <= year <= phase.ends_on.year):
-        raise InvalidInput(
-            _("The year %(year)s is outside the phase %(phase)s.")
-            % {"year": year, "phase": phase.code}
-        )
+    _check_cycle_dates(
+        phase=phase,
+        year=year,
+        opens_on=opens_on,
+        report_due=report_due,
+        evaluation_due=evaluation_due,
+        decision_due=decision_due,
+    )
     cleaned = _clean_criteria(DEFAULT_CRITERIA if criteria is None else criteria)
     mark = _clean_pass_mark(pass_mark)
     # Lock the board so two secretaries creating the same year queue up here.
@@ -143,6 +142,91 @@ def cycle_create(
     )
     _write_criteria(cycle, cleaned)
     return cycle
+
+
+def _check_cycle_dates(
+    *,
+    phase: Phase,
+    year: int,
+    opens_on: dt.date,
+    report_due: dt.date,
+    evaluation_due: dt.date,
+    decision_due: dt.date,
+) -> None:
+    if not (opens_on <= report_due <= evaluation_due <= decision_due):
+        raise InvalidInput(
+            _("The deadlines must be in order: opening, report due, evaluation due, decision due.")
+        )
+    if not (phase.starts_on.year <= year <= phase.ends_on.year):
+        raise InvalidInput(
+            _("The year %(year)s is outside the phase %(phase)s.")
+            % {"year": year, "phase": phase.code}
+        )
+
+
+@transaction.atomic
+def cycle_update(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    phase: Phase,
+    year: int,
+    opens_on: dt.date,
+    report_due: dt.date,
+    evaluation_due: dt.date,
+    decision_due: dt.date,
+    pass_mark: Decimal | int | float | str,
+) -> ReviewCycle:
+    """The board's secretary edits a draft cycle's phase, year, deadlines and pass mark."""
+    locked = ReviewCycle.objects.select_for_update().select_related("board").get(pk=cycle.pk)
+    _require_board_secretary(actor, locked.board)
+    if locked.status != CycleStatus.DRAFT:
+        raise WrongState(_("Only a draft review cycle can be edited."))
+    _check_cycle_dates(
+        phase=phase,
+        year=year,
+        opens_on=opens_on,
+        report_due=report_due,
+        evaluation_due=evaluation_due,
+        decision_due=decision_due,
+    )
+    if (
+        year != locked.year
+        and ReviewCycle.objects.filter(board=locked.board, year=year).exclude(pk=locked.pk).exists()
+    ):
+        raise WrongState(_("This board already has a review cycle for %(year)s.") % {"year": year})
+    locked.phase = phase
+    locked.year = year
+    locked.opens_on = opens_on
+    locked.report_due = report_due
+    locked.evaluation_due = evaluation_due
+    locked.decision_due = decision_due
+    locked.pass_mark = _clean_pass_mark(pass_mark)
+    locked.save(
+        update_fields=[
+            "phase",
+            "year",
+            "opens_on",
+            "report_due",
+            "evaluation_due",
+            "decision_due",
+            "pass_mark",
+        ]
+    )
+    return locked
+
+
+@transaction.atomic
+def cycle_delete(*, actor: User, cycle: ReviewCycle) -> None:
+    """The board's secretary deletes a draft cycle (nothing was sent for it yet)."""
+    locked = ReviewCycle.objects.select_for_update().select_related("board").get(pk=cycle.pk)
+    _require_board_secretary(actor, locked.board)
+    if locked.status != CycleStatus.DRAFT:
+        raise WrongState(_("Only a draft review cycle can be deleted."))
+    if AnnualReport.objects.filter(cycle=locked).exists():
+        raise WrongState(_("This review cycle already has annual reports; it cannot be deleted."))
+    locked.criteria.all().delete()
+    locked.delete()
 
 
 @transaction.atomic

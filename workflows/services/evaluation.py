@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.token import Token
@@ -183,8 +183,8 @@ def weighted_total(
         value = _score(scores[criterion.code])
         if value is None or not (0 <= value <= criterion.max_score):
             raise InvalidInput(
-                _("The score for %(code)s must be a number from 0 to %(max)s.")
-                % {"code": criterion.code, "max": criterion.max_score}
+                _("The score for %(name)s must be a number from 0 to %(max)s.")
+                % {"name": criterion.name, "max": criterion.max_score}
             )
         weighted += criterion.weight * value / criterion.max_score
         weights += criterion.weight
@@ -277,7 +277,11 @@ def evaluation_close(*, actor: User, report: AnnualReport) -> AnnualReport:
         reason = stored_text(
             lambda: (
                 _("Evaluation closed: score %(score)s, pass mark %(pass_mark)s.")
-                % {"score": score, "pass_mark": cycle.pass_mark}
+                # In the site's number format (80,54), like everything users read.
+                % {
+                    "score": formats.number_format(score, decimal_pos=2),
+                    "pass_mark": formats.number_format(cycle.pass_mark, decimal_pos=2),
+                }
             )
         )
         initiative_record_status(

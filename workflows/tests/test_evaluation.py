@@ -211,14 +211,17 @@ def test_evaluation_refused_once_the_cycle_is_closed(world, submitted, initiativ
         ({**SCORES, "beauty": 5}, "Tiêu chí không có trong bộ tiêu chí: beauty."),
         (
             {**SCORES, "effectiveness": 101},
-            "Điểm tiêu chí effectiveness phải là số từ 0 đến 100.",
+            "Điểm tiêu chí “Hiệu quả” phải là số từ 0 đến 100.",
         ),
-        ({**SCORES, "creativity": -1}, "Điểm tiêu chí creativity phải là số từ 0 đến 100."),
-        ({**SCORES, "creativity": True}, "Điểm tiêu chí creativity phải là số từ 0 đến 100."),
-        ({**SCORES, "creativity": "nhiều"}, "Điểm tiêu chí creativity phải là số từ 0 đến 100."),
+        ({**SCORES, "creativity": -1}, "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100."),
+        ({**SCORES, "creativity": True}, "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100."),
+        (
+            {**SCORES, "creativity": "nhiều"},
+            "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100.",
+        ),
         (
             {**SCORES, "creativity": float("nan")},
-            "Điểm tiêu chí creativity phải là số từ 0 đến 100.",
+            "Điểm tiêu chí “Tính sáng tạo” phải là số từ 0 đến 100.",
         ),
     ],
 )
@@ -250,7 +253,7 @@ def test_secretary_closes_evaluation_at_quorum_with_the_mean_score(
     assert initiative.status == InitiativeStatus.EVALUATED
     line = initiative.history.get()
     assert (line.from_status, line.to_status) == ("monitored", "evaluated")
-    assert line.reason == "Kết thúc chấm điểm: đạt 71.67 điểm, điểm đạt là 70.00."
+    assert line.reason == "Kết thúc chấm điểm: đạt 71,67 điểm, điểm đạt là 70,00."
     assert events[-1] == (
         "evaluation_closed",
         {"report_id": report.pk, "initiative_id": initiative.pk},

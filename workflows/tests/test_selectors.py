@@ -204,7 +204,11 @@ def test_initiative_records_loads_a_task_page_in_fixed_queries(world, django_ass
             [p.author for p in loaded.progress_reports.all()],
             [v.recorded_by for v in loaded.monitoring_visits.all()],
             [
-                (r.cycle.year, [e.evaluator for e in r.evaluations.all()])
+                (
+                    r.cycle.year,
+                    [e.evaluator for e in r.evaluations.all()],
+                    [c.name for c in r.cycle.criteria.all()],
+                )
                 for r in loaded.annual_reports.all()
             ],
             [f.code for f in loaded.fields.all()],
@@ -213,13 +217,15 @@ def test_initiative_records_loads_a_task_page_in_fixed_queries(world, django_ass
     add_records()
     services.evaluation_submit(actor=d.chair, report=report, scores=SCORES)
     # The initiative, then fields, history, progress reports and their authors, visits and
-    # their recorders, annual reports with cycles, evaluations, evaluators.
-    with django_assert_num_queries(10):
+    # their recorders, annual reports with cycles, evaluations, evaluators, the cycles'
+    # criteria (scores are shown under the criteria's names).
+    with django_assert_num_queries(11):
         small = page()
     for _ in range(3):
         add_records()
     services.evaluation_submit(actor=d.members[0], report=report, scores=SCORES)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         large = page()
     assert (len(small[1]), len(small[3][0][1])) == (1, 1)
     assert (len(large[1]), len(large[2]), len(large[3][0][1])) == (4, 4, 2)
+    assert len(large[3][0][2]) == 5  # the five usual criteria

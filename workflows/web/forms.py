@@ -7,9 +7,12 @@ beside it (``context``) and calls the step's one service (``perform``).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import formats
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import CleanTextForm
@@ -24,6 +27,7 @@ from core.models import (
     SteeringBoard,
     Unit,
 )
+from core.search import fold
 from workflows import selectors, services
 from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
 
@@ -86,6 +90,7 @@ class InitiativeRegisterForm(CleanTextForm):
         label=_("Unit code"),
         max_length=64,
         help_text=_("Your unit or a unit below it; the list suggests your own units."),
+        widget=forms.TextInput(attrs={"list": "my-units", "autocomplete": "off"}),
     )
     title = forms.CharField(label=_("Title"), max_length=500)
     kind = forms.ChoiceField(label=_("Kind"), choices=InitiativeKind.choices)
@@ -253,6 +258,16 @@ class EvaluationForm(StepForm):
                 min_value=0,
                 max_value=criterion.max_score,
                 decimal_places=2,
+                # "85,5" as a Vietnamese types it; the page sums the weighted total live
+                # (core/static/dvk/scoring.js) from these attributes.
+                localize=True,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "data-weight": str(criterion.weight),
+                        "data-max": str(criterion.max_score),
+                    }
+                ),
                 help_text=_("Weight %(weight)s, from 0 to %(max)s")
                 % {"weight": criterion.weight, "max": criterion.max_score},
             )
@@ -317,7 +332,9 @@ class CycleCreateForm(CleanTextForm):
     report_due = forms.DateField(label=_("Reports due"))
     evaluation_due = forms.DateField(label=_("Evaluations due"))
     decision_due = forms.DateField(label=_("Decisions due"))
-    pass_mark = forms.DecimalField(label=_("Pass mark"), initial=70, min_value=0, decimal_places=2)
+    pass_mark = forms.DecimalField(
+        label=_("Pass mark"), initial=70, min_value=0, decimal_places=2, localize=True
+    )
 
 
 class CycleCloseForm(CleanTextForm):
@@ -538,3 +555,80 @@ class MonitoringVisitForm(CleanTextForm):
     visited_on = forms.DateField(label=_("Visit date"))
     visitors = forms.CharField(label=_("Visitors"), max_length=500, required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CriterionForm(CleanTextForm):
+    """One criterion of a draft cycle's rubric: its name, weight and maximum score (the code
+    stays for an existing criterion; a new one gets one from its name)."""
+
+    code = forms.SlugField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("Criterion"), max_length=255)
+    weight = forms.DecimalField(
+        label=_("Weight"),
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "data-rubric-weight": ""}),
+    )
+    max_score = forms.IntegerField(label=_("Maximum"), min_value=1, max_value=1000, initial=100)
+
+
+class BaseRubricFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not rows:
+            raise forms.ValidationError(_("The rubric needs at least one criterion."))
+        total = sum(row["weight"] for row in rows)
+        if total != 100:
+            raise forms.ValidationError(
+                _("The weights add up to %(total)s; they must add up to 100.")
+                % {"total": formats.number_format(total)}
+            )
+        used: set[str] = set()
+        for row in rows:
+            code = row.get("code") or slugify(fold(row["name"]))[:60] or "tieu-chi"
+            base, n = code, 2
+            while code in used:
+                code, n = f"{base}-{n}", n + 1
+            used.add(code)
+            row["code"] = code
+
+    def criteria(self) -> list[dict]:
+        return [
+            {
+                "code": form.cleaned_data["code"],
+                "name": form.cleaned_data["name"],
+                "weight": form.cleaned_data["weight"],
+                "max": form.cleaned_data["max_score"],
+            }
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+RubricFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseRubricFormSet, extra=1, can_delete=True, max_num=20
+)
+
+
+class PassMarkForm(CleanTextForm):
+    pass_mark = forms.DecimalField(
+        label=_("Pass mark"), min_value=0, max_value=100, decimal_places=2, localize=True
+    )
+
+
+class AttachmentForm(CleanTextForm):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("A photo (JPEG, PNG, WebP), a PDF, a Word or an Excel file."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=255, required=False)

@@ -8,14 +8,13 @@ scoped by the selectors to their subtree: anything outside it answers 404. A ref
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -37,7 +36,7 @@ from core.models import (
 )
 from documents.models import Decision
 from workflows import selectors, services
-from workflows.models import AnnualReport
+from workflows.models import AnnualReport, Attachment, AttachmentKind
 from workflows.takers import Subject, Taker, ancestor_ids, holds_board_role_above, may_take
 
 from . import forms as f
@@ -63,53 +62,7 @@ def _due_dates(tasks: list[Task]) -> dict[int, object]:
     }
 
 
-@login_required
-def task_list(request: HttpRequest) -> HttpResponse:
-    """My inbox and the queue I may take from, grouped by kind of task."""
-    # Keyset paging with a capped count: the same few queries for a queue of 15,000.
-    after = request.GET.get("after") or None
-    page = selectors.task_page(user=request.user, after=after, size=PAGE_SIZE)
-    tasks = selectors.tasks_by_ids(page.ids)
-    due = _due_dates(tasks)
-    groups: OrderedDict[str, list] = OrderedDict()
-    for task in tasks:
-        groups.setdefault(str(task.flow_task.task_title), []).append(
-            {
-                "task": task,
-                "process": _lifecycle(task),
-                "due": due.get(task.pk),
-                "mine": task.owner_id == request.user.pk,
-            }
-        )
-    return render(
-        request,
-        "workflows/task_list.html",
-        {
-            "page": page,
-            "after": after,
-            "groups": list(groups.items()),
-        },
-    )
-
-
 # --- initiatives --------------------------------------------------------------------------
-
-
-@login_required
-def initiative_list(request: HttpRequest) -> HttpResponse:
-    form = f.InitiativeFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else {}
-    initiatives = selectors.initiative_list(user=request.user, **filters).order_by(
-        "-registered_on", "-pk"
-    )
-    page = Paginator(initiatives, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "workflows/initiative_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
 
 
 def _visible_initiative(request: HttpRequest, pk: int) -> Initiative:
@@ -152,7 +105,11 @@ def _action_form(action: str, data=None):
 
 
 def _initiative_page(
-    request: HttpRequest, initiative: Initiative, bound=None, status: int = 200
+    request: HttpRequest,
+    initiative: Initiative,
+    bound=None,
+    status: int = 200,
+    attachment_form=None,
 ) -> HttpResponse:
     allowed = _allowed_actions(request.user, initiative)
     action_forms = {
@@ -160,6 +117,13 @@ def _initiative_page(
         for action in ACTIONS
         if action in allowed or (bound and bound[0] == action)
     }
+    decisions = (
+        selectors.decisions_for_user(user=request.user)
+        .filter(entries__initiative=initiative)
+        .prefetch_related(None)
+        .distinct()
+        .order_by("-issued_on", "-pk")
+    )
     # Its replicas (nhân rộng) the reader may see; the source shows through the initiative.
     replicas = selectors.initiatives_for_user(user=request.user).filter(replicated_from=initiative)
     return render(
@@ -168,6 +132,10 @@ def _initiative_page(
         {
             "initiative": initiative,
             "action_forms": action_forms,
+            "decisions": decisions,
+            "attachments": initiative.attachments.select_related("uploaded_by"),
+            "attachment_form": attachment_form
+            or (f.AttachmentForm() if services.may_attach(request.user, initiative) else None),
             "replicas": replicas.order_by("registered_on", "pk")[:REPLICAS_SHOWN],
             "replica_count": replicas.count(),
         },
@@ -251,6 +219,59 @@ def initiative_register(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- evidence -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _visible_initiative(request, pk)
+    form = f.AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _initiative_page(request, initiative, attachment_form=form, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        form.add_error(
+            "file",
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+        )
+        return _initiative_page(request, initiative, attachment_form=form, status=400)
+    try:
+        services.attachment_add(
+            actor=request.user,
+            initiative=initiative,
+            name=upload.name,
+            data=upload.read(),
+            caption=form.cleaned_data["caption"],
+        )
+    except DomainError as error:
+        form.add_error("file", str(error))
+        return _initiative_page(request, initiative, attachment_form=form, status=error.status)
+    messages.success(request, _("The file was attached."))
+    return redirect("workflows:initiative-detail", pk=initiative.pk)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int, variant: str = "file") -> FileResponse:
+    """An attachment's file or thumbnail, to those who may read its initiative (else 404)."""
+    attachment = Attachment.objects.filter(pk=pk).select_related("initiative").first()
+    if attachment is None:
+        raise Http404
+    _visible_initiative(request, attachment.initiative_id)
+    field = attachment.thumbnail if variant == "thumb" else attachment.file
+    if not field:
+        raise Http404
+    inline = attachment.kind in (AttachmentKind.IMAGE, AttachmentKind.PDF)
+    response = FileResponse(
+        field.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name if variant != "thumb" else field.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 # --- task forms -----------------------------------------------------------------------------
 
 
@@ -267,11 +288,13 @@ def _done_message(task: Task, result) -> str:
     if not isinstance(result, Decision):
         return done
     return format_html(
-        '{} {} <a href="{}">{}</a>',
+        '{} {} <a href="{}">{}</a> · <a href="{}">{}</a>',
         done,
         _("Decision number %(number)s.") % {"number": result.number},
         reverse("documents:decision-pdf", args=[result.pk]),
         _("Open the decision (PDF)"),
+        reverse("documents:decision", args=[result.pk]),
+        _("The decision's page"),
     )
 
 
@@ -327,32 +350,6 @@ def _secretary_boards(request: HttpRequest):
 
 
 @login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
-    cycles = (
-        selectors.cycles_for_user(user=request.user)
-        .annotate(report_count=Count("annual_reports"))
-        .order_by("-year", "board__name", "pk")
-    )
-    page = Paginator(cycles, PAGE_SIZE).get_page(request.GET.get("page"))
-    secretary_of = set(_secretary_boards(request).values_list("pk", flat=True))
-    open_work = {
-        cycle.pk: services.cycle_open_work(cycle=cycle)
-        for cycle in page.object_list
-        if cycle.status == CycleStatus.OPEN and cycle.board_id in secretary_of
-    }
-    return render(
-        request,
-        "workflows/cycle_list.html",
-        {
-            "page": page,
-            "secretary_of": secretary_of,
-            "open_work": open_work,
-            "close_form": f.CycleCloseForm(),
-        },
-    )
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def cycle_create(request: HttpRequest) -> HttpResponse:
     boards = list(_secretary_boards(request))
@@ -371,7 +368,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Review cycle %(cycle)s set up (draft).") % {"cycle": cycle}
             )
-            return redirect("workflows:cycle-list")
+            return redirect("workflows:cycle-detail", pk=cycle.pk)
     return render(request, "workflows/cycle_form.html", {"form": form, "boards": boards})
 
 
@@ -390,7 +387,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Review cycle opened: %(count)s annual report tasks created.") % {"count": created},
         )
-    return redirect("workflows:cycle-list")
+    return redirect("workflows:cycle-detail", pk=pk)
 
 
 @login_required
@@ -424,6 +421,184 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
                 "decisions": work.blocking,
             },
         )
+    return redirect("workflows:cycle-detail", pk=pk)
+
+
+def _visible_cycle(request: HttpRequest, pk: int) -> ReviewCycle:
+    cycle = selectors.cycles_for_user(user=request.user).filter(pk=pk).first()
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A review cycle: its deadlines and rubric; while a draft, edit, delete or open it (the
+    confirmation says how many tasks opening creates); once open, its progress per unit and
+    closing."""
+    cycle = _visible_cycle(request, pk)
+    is_secretary = _secretary_boards(request).filter(pk=cycle.board_id).exists()
+    context = {
+        "cycle": cycle,
+        "criteria": cycle.criteria.order_by("position", "pk"),
+        "is_secretary": is_secretary,
+        "progress": selectors.cycle_progress_by_unit(cycle=cycle),
+    }
+    if cycle.status == CycleStatus.DRAFT and is_secretary:
+        context["tasks_to_create"] = selectors.cycle_open_preview(cycle=cycle)
+    context["is_chair"] = cycle.board.members.filter(user=request.user, role=Role.CHAIR).exists()
+    if context["is_chair"]:
+        context["to_decide"] = selectors.decision_list(cycle=cycle, undecided_only=True).count()
+    if cycle.status == CycleStatus.OPEN and is_secretary:
+        context["work"] = services.cycle_open_work(cycle=cycle)
+        context["close_form"] = f.CycleCloseForm()
+    return render(request, "workflows/cycle_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _visible_cycle(request, pk)
+    if not _secretary_boards(request).filter(pk=cycle.board_id).exists():
+        raise PermissionDenied(_("Only the board's secretary may edit its review cycle."))
+    initial = {
+        name: getattr(cycle, name)
+        for name in (
+            "year",
+            "opens_on",
+            "report_due",
+            "evaluation_due",
+            "decision_due",
+            "pass_mark",
+        )
+    }
+    initial["phase"] = cycle.phase_id
+    form = f.CycleCreateForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                services.cycle_update(actor=request.user, cycle=cycle, **form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                messages.success(request, _("Review cycle %(cycle)s saved.") % {"cycle": cycle})
+                return redirect("workflows:cycle-detail", pk=cycle.pk)
+    return render(
+        request, "workflows/cycle_form.html", {"form": form, "cycle": cycle}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_rubric(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft cycle's rubric: criteria with their weights (adding up to 100) and maximum
+    scores, and the pass mark; the secretary edits it until the cycle opens."""
+    cycle = _visible_cycle(request, pk)
+    if not _secretary_boards(request).filter(pk=cycle.board_id).exists():
+        raise PermissionDenied(_("Only the board's secretary may edit its review cycle."))
+    initial = [
+        {"code": c.code, "name": c.name, "weight": c.weight, "max_score": c.max_score}
+        for c in cycle.criteria.order_by("position", "pk")
+    ]
+    formset = f.RubricFormSet(request.POST or None, initial=initial, prefix="criteria")
+    pass_mark = f.PassMarkForm(request.POST or None, initial={"pass_mark": cycle.pass_mark})
+    status = 200
+    if request.method == "POST":
+        if not (formset.is_valid() and pass_mark.is_valid()):
+            status = 400
+        else:
+            try:
+                services.cycle_update_criteria(
+                    actor=request.user,
+                    cycle=cycle,
+                    criteria=formset.criteria(),
+                    pass_mark=pass_mark.cleaned_data["pass_mark"],
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                messages.success(
+                    request, _("The rubric of %(cycle)s was saved.") % {"cycle": cycle}
+                )
+                return redirect("workflows:cycle-detail", pk=cycle.pk)
+    return render(
+        request,
+        "workflows/cycle_rubric.html",
+        {"cycle": cycle, "formset": formset, "pass_mark": pass_mark},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair decides several initiatives of the cycle at once, highest score first: each
+    choice completes that initiative's "decide" task through ``initiative_decide``, the
+    service its task page calls. Nothing is decided unless every choice is accepted."""
+    cycle = _visible_cycle(request, pk)
+    is_chair = cycle.board.members.filter(user=request.user, role=Role.CHAIR).exists()
+    if not is_chair:
+        raise PermissionDenied(_("Only the board's chair decides on recognition."))
+    reports = list(selectors.decision_list(cycle=cycle, undecided_only=True))
+    status = 200
+    if request.method == "POST":
+        choices = {report.pk: request.POST.get(f"report-{report.pk}", "") for report in reports}
+        chosen = {pk: value for pk, value in choices.items() if value in ("yes", "no")}
+        if not chosen:
+            messages.error(
+                request, _("Choose “recognise” or “do not recognise” for at least one initiative.")
+            )
+            status = 400
+        else:
+            try:
+                with transaction.atomic():
+                    for report in reports:
+                        if report.pk in chosen:
+                            services.initiative_decide(
+                                actor=request.user,
+                                report=report,
+                                recognise=chosen[report.pk] == "yes",
+                            )
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                recognised = sum(1 for value in chosen.values() if value == "yes")
+                messages.success(
+                    request,
+                    _(
+                        "Decided %(count)s initiatives: %(recognised)s recognised, %(not)s not recognised."
+                    )
+                    % {
+                        "count": len(chosen),
+                        "recognised": recognised,
+                        "not": len(chosen) - recognised,
+                    },
+                )
+                return redirect("workflows:cycle-detail", pk=cycle.pk)
+    return render(
+        request,
+        "workflows/cycle_decide.html",
+        {"cycle": cycle, "reports": reports, "posted": request.POST},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def cycle_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _visible_cycle(request, pk)
+    try:
+        services.cycle_delete(actor=request.user, cycle=cycle)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("workflows:cycle-detail", pk=pk)
+    messages.success(request, _("The draft review cycle was deleted."))
     return redirect("workflows:cycle-list")
 
 

@@ -1,0 +1,310 @@
+"""What every list page of the web UI shares: accent-insensitive search (``q``), sorting by
+column (``sort``), page size (``per_page``), page (``page``), and export of exactly what the
+filters select (``export=xlsx|csv``), with django-tables2 for the table and tablib for the
+files.
+
+A bad parameter (``?page=abc``, ``?sort=nonsense``, ``?per_page=7``) never changes the rows
+silently: the page says what it ignored and shows the default instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import django_tables2 as tables
+import tablib
+from django import forms
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .forms import CleanTextForm
+
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+DEFAULT_PER_PAGE = 25
+EXPORT_FORMATS = ("xlsx", "csv")
+# A spreadsheet program runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+# --- the list's parameters -----------------------------------------------------------------
+
+
+class ListControlsForm(CleanTextForm):
+    """The parameters every list takes besides its own filters."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    per_page = forms.TypedChoiceField(
+        label=gettext_lazy("Rows per page"),
+        required=False,
+        coerce=int,
+        choices=[(n, str(n)) for n in PER_PAGE_CHOICES],
+    )
+
+
+@dataclass
+class ListState:
+    q: str = ""
+    per_page: int = DEFAULT_PER_PAGE
+    notices: list[str] = field(default_factory=list)
+
+
+def list_controls(request: HttpRequest) -> tuple[ListControlsForm, ListState]:
+    form = ListControlsForm(request.GET)
+    state = ListState()
+    if form.is_valid():
+        state.q = form.cleaned_data["q"].strip()
+        state.per_page = form.cleaned_data["per_page"] or DEFAULT_PER_PAGE
+    else:
+        if "per_page" in form.errors:
+            state.notices.append(
+                _("The page size “%(value)s” is not one of %(choices)s; showing %(default)s.")
+                % {
+                    "value": request.GET.get("per_page", ""),
+                    "choices": ", ".join(map(str, PER_PAGE_CHOICES)),
+                    "default": DEFAULT_PER_PAGE,
+                }
+            )
+        if "q" in form.errors:
+            state.notices.append(_("The search text is too long; it was ignored."))
+        elif form.cleaned_data.get("q"):
+            state.q = form.cleaned_data["q"].strip()
+    return form, state
+
+
+def filter_notices(form: forms.Form) -> list[str]:
+    """A filter form's errors as notices: the filter is ignored and the page says why."""
+    if form.is_bound and not form.is_valid():
+        return [
+            _("Filter “%(label)s” ignored: %(error)s")
+            % {"label": form.fields[name].label if name in form.fields else name, "error": error}
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+    return []
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def configure(request: HttpRequest, table: tables.Table, state: ListState) -> None:
+    """Sort by ``?sort=`` (a sortable column's name, ``-`` for descending) and paginate by
+    ``?page=``; bad values are reported in ``state.notices`` and the defaults used."""
+    sort = request.GET.get("sort", "")
+    if sort:
+        name = sort.removeprefix("-")
+        column = table.columns[name] if name in table.columns.names() else None
+        if column is None or not column.orderable:
+            state.notices.append(
+                _("Cannot sort by “%(value)s”; the default order is shown.") % {"value": sort}
+            )
+        else:
+            table.order_by = sort
+    page = request.GET.get("page", "1")
+    try:
+        table.paginate(page=page, per_page=state.per_page)
+    except PageNotAnInteger:
+        state.notices.append(
+            _("“%(value)s” is not a page number; the first page is shown.") % {"value": page}
+        )
+        table.paginate(page=1, per_page=state.per_page)
+    except EmptyPage:
+        table.paginate(page=1, per_page=state.per_page)
+        state.notices.append(
+            _("There is no page %(value)s (the last is %(last)s); the first page is shown.")
+            % {"value": page, "last": table.paginator.num_pages}
+        )
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _export_columns(table: tables.Table) -> list:
+    exclude = set(getattr(table, "export_exclude", ()))
+    return [column for column in table.columns if column.name not in exclude]
+
+
+def _value(table: tables.Table, column, record) -> Any:
+    """A cell's value as data (not its HTML): the table's ``value_<name>`` when it has one,
+    else the column's field, with a choice's label and a related object's name."""
+    custom = getattr(table, f"value_{column.name}", None)
+    if custom is not None:
+        return custom(record=record)
+    value = column.accessor.resolve(record, quiet=True)
+    model_field = column.accessor.get_field(record) if isinstance(record, Model) else None
+    if model_field is not None and model_field.choices and value is not None:
+        return dict(model_field.flatchoices).get(value, value)
+    if isinstance(value, Model):
+        return str(value)
+    return value
+
+
+def _cell(value: Any, fmt: str) -> Any:
+    """XLSX keeps dates and numbers typed; CSV writes them the Vietnamese way."""
+    if isinstance(value, Promise):
+        return str(value)
+    if fmt == "csv":
+        if isinstance(value, dt.datetime):
+            return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        if isinstance(value, dt.date):
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
+        if isinstance(value, (Decimal, float)):
+            return formats.number_format(value)
+    elif isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.make_naive(value)  # a spreadsheet cell has no time zone
+    return value
+
+
+def export_format_error(fmt: str) -> HttpResponse | None:
+    if fmt in EXPORT_FORMATS:
+        return None
+    return HttpResponse(
+        _("Unknown export format “%(value)s”: use xlsx or csv.") % {"value": fmt[:20]},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def too_many_rows(total: int) -> HttpResponse | None:
+    limit = settings.LIST_EXPORT_MAX_ROWS
+    if total <= limit:
+        return None
+    return HttpResponse(
+        _("%(count)s rows are too many to export at once (at most %(limit)s): narrow the filters.")
+        % {"count": total, "limit": limit},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def paginate(request: HttpRequest, items, state: ListState):
+    """A Django page of ``items`` for ``?page=``; a bad page is reported and the first shown."""
+    paginator = Paginator(items, state.per_page)
+    value = request.GET.get("page", "1")
+    try:
+        return paginator.page(value)
+    except PageNotAnInteger:
+        state.notices.append(
+            _("“%(value)s” is not a page number; the first page is shown.") % {"value": value}
+        )
+    except EmptyPage:
+        state.notices.append(
+            _("There is no page %(value)s (the last is %(last)s); the first page is shown.")
+            % {"value": value, "last": paginator.num_pages}
+        )
+    return paginator.page(1)
+
+
+def export_response(request: HttpRequest, table: tables.Table, *, name: str) -> HttpResponse | None:
+    """``?export=xlsx|csv``: every row the filters select (not only the page), in the table's
+    order, with the columns' (Vietnamese) headers; None when no export was asked."""
+    fmt = request.GET.get("export", "")
+    if not fmt:
+        return None
+    refused = export_format_error(fmt)
+    if refused is not None:
+        return refused
+    sort = request.GET.get("sort", "")
+    if sort and sort.removeprefix("-") in table.columns.names():
+        if table.columns[sort.removeprefix("-")].orderable:
+            table.order_by = sort
+    refused = too_many_rows(len(table.rows))
+    if refused is not None:
+        return refused
+    columns = _export_columns(table)
+    rows = ([_value(table, column, record) for column in columns] for record in table.data)
+    return rows_response(fmt, [str(column.header) for column in columns], rows, name=name)
+
+
+def rows_response(fmt: str, headers: list[str], rows, *, name: str) -> HttpResponse:
+    """An XLSX or CSV file of ``rows`` under ``headers``, formulas neutralised."""
+    dataset = tablib.Dataset(headers=headers)
+    for row in rows:
+        dataset.append([neutralise(_cell(value, fmt)) for value in row])
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    filename = f"{name}-{stamp}.{fmt}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            dataset.export("xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        # A byte-order mark, so that Excel reads the Vietnamese letters as UTF-8.
+        response = HttpResponse(
+            "\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def export_links(request: HttpRequest) -> dict[str, str]:
+    """The current URL with ``export=xlsx`` / ``export=csv`` (and without ``page``)."""
+    links = {}
+    for fmt in EXPORT_FORMATS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["export"] = fmt
+        links[fmt] = "?" + query.urlencode()
+    return links
+
+
+def sort_query(request: HttpRequest) -> str:
+    """The current query without ``sort`` and ``page``: the column headers add their own."""
+    query = request.GET.copy()
+    for key in ("sort", "page", "export"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def page_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    for key in ("page", "after", "export"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def list_context(
+    request: HttpRequest,
+    table: tables.Table,
+    state: ListState,
+    *,
+    controls: ListControlsForm,
+    **extra,
+) -> dict:
+    sort = request.GET.get("sort", "")
+    filter_form = extra.get("filter_form")
+    active = 0
+    if filter_form is not None:
+        active = sum(1 for name in filter_form.fields if request.GET.get(name))
+    return {
+        "filters_active": active,
+        "controls": controls,
+        "per_page": state.per_page,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "sort": sort if sort and sort.removeprefix("-") in table.columns.names() else "",
+        "table": table,
+        "page": table.page,
+        "notices": state.notices,
+        "export": export_links(request),
+        "sort_query": sort_query(request),
+        "query": page_query(request),
+        **extra,
+    }

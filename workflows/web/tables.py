@@ -1,0 +1,145 @@
+"""The web lists' tables (django-tables2): their columns, Vietnamese headers, sortable
+columns and the values their exports write."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
+CODE = {"td": {"class": "text-nowrap"}}
+WIDE = {"td": {"class": "title"}}
+
+
+class InitiativeTable(tables.Table):
+    code = tables.Column(
+        verbose_name=_("Code"),
+        linkify=("workflows:initiative-detail", {"pk": tables.A("pk")}),
+        attrs=CODE,
+    )
+    title = tables.Column(verbose_name=_("Title"), attrs=WIDE)
+    unit = tables.Column(
+        verbose_name=_("Unit"), accessor="owner_unit__name", order_by=("owner_unit__name",)
+    )
+    owner_name = tables.Column(verbose_name=_("Owner"), empty_values=(), default="")
+    kind = tables.Column(verbose_name=_("Kind"))
+    fields = tables.Column(verbose_name=_("Fields"), empty_values=(), orderable=False)
+    phase = tables.Column(verbose_name=_("Phase"), order_by=("phase__code",))
+    status = tables.Column(verbose_name=_("Status"))
+    registered_on = tables.DateColumn(
+        verbose_name=_("Registered on"), short=True, order_by=("registered_on", "pk")
+    )
+
+    class Meta:
+        empty_text = _("No initiatives.")
+        order_by = ("-registered_on",)
+
+    def render_fields(self, record):
+        return "; ".join(field.name for field in record.fields.all())
+
+    def value_fields(self, record):
+        return self.render_fields(record)
+
+    def render_owner_name(self, record):
+        return record.owner_name or "–"
+
+    def value_owner_name(self, record):
+        return record.owner_name
+
+
+class DecisionTable(tables.Table):
+    number = tables.Column(
+        verbose_name=pgettext_lazy("decision", "Number"),
+        linkify=("documents:decision", {"pk": tables.A("pk")}),
+        order_by=("year", "sequence"),
+        default="–",
+        attrs=CODE,
+    )
+    title = tables.Column(verbose_name=_("Subject"), attrs=WIDE)
+    issuer = tables.Column(
+        verbose_name=_("Issuing body"), accessor="issuer__name", order_by=("issuer__name",)
+    )
+    kind = tables.Column(verbose_name=_("Kind"))
+    status = tables.Column(verbose_name=_("Status"))
+    issued_on = tables.DateColumn(verbose_name=_("Issued on"), short=True, default="–")
+    year = tables.Column(verbose_name=_("Year"), attrs=NUM, default="–")
+
+    class Meta:
+        empty_text = _("No decisions.")
+        order_by = ("-issued_on",)
+
+
+class CommendationTable(tables.Table):
+    recipient_name = tables.Column(verbose_name=_("Recipient"), attrs=WIDE)
+    recipient_kind = tables.Column(verbose_name=_("Recipient kind"))
+    award = tables.Column(verbose_name=_("Award"))
+    unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name", order_by=("unit__name",))
+    issuer = tables.Column(
+        verbose_name=_("Issuing body"), accessor="issuer__name", order_by=("issuer__name",)
+    )
+    decision_number = tables.Column(verbose_name=_("Decision"))
+    decision_date = tables.DateColumn(verbose_name=_("Decision date"), short=True)
+    initiative = tables.Column(
+        verbose_name=_("Initiative"),
+        accessor="initiative__code",
+        order_by=("initiative__code",),
+        default="–",
+        linkify=lambda record: (
+            reverse("workflows:initiative-detail", args=[record.initiative_id])
+            if record.initiative_id
+            else None
+        ),
+    )
+
+    class Meta:
+        empty_text = _("No commendations.")
+        order_by = ("-decision_date",)
+
+
+class UnitTable(tables.Table):
+    code = tables.Column(verbose_name=_("Code"))
+    name = tables.Column(verbose_name=_("Name"), attrs=WIDE)
+    kind = tables.Column(verbose_name=_("Kind"))
+    parent = tables.Column(
+        verbose_name=_("Parent unit"), accessor="parent__name", order_by=("parent__name",)
+    )
+    initiatives = tables.Column(
+        verbose_name=_("Initiatives"), empty_values=(), orderable=False, attrs=NUM
+    )
+    valid_to = tables.DateColumn(verbose_name=_("Valid to"), short=True, default="–")
+
+    class Meta:
+        empty_text = _("No units.")
+        order_by = ("path",)
+
+    def render_initiatives(self, record):
+        url = reverse("workflows:initiative-list") + f"?unit={record.code}"
+        return format_html('<a href="{}">{}</a>', url, _("Initiatives"))
+
+    def value_initiatives(self, record):
+        return ""
+
+    export_exclude = ("initiatives",)
+
+
+class CycleTable(tables.Table):
+    board = tables.Column(
+        verbose_name=_("Board"),
+        accessor="board__name",
+        order_by=("board__name",),
+        linkify=("workflows:cycle-detail", {"pk": tables.A("pk")}),
+        attrs=WIDE,
+    )
+    year = tables.Column(verbose_name=_("Year"))
+    phase = tables.Column(verbose_name=_("Phase"), order_by=("phase__code",))
+    report_due = tables.DateColumn(verbose_name=_("Reports due"), short=True)
+    pass_mark = tables.Column(verbose_name=_("Pass mark"), attrs=NUM)
+    status = tables.Column(verbose_name=_("Status"))
+    report_count = tables.Column(verbose_name=_("Annual reports"), attrs=NUM)
+
+    class Meta:
+        empty_text = _("No review cycles.")
+        order_by = ("-year",)
