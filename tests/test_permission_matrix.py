@@ -52,6 +52,7 @@ from documents.tests.factories import issue_commendation
 from notifications.models import Delivery, DeliveryStatus, Message, MessageKind
 from notifications.selectors import inbox_channel_name
 from workflows import services
+from workflows.services import evidence
 from workflows.tests.factories import ReviewCycleFactory, build_world, unit_official
 
 from .api_support import fast_password_hashing
@@ -179,7 +180,8 @@ ROWS: dict[str, Row] = {
     "swagger-ui": Row(public(OK), api=True),
     "workflows:login": Row(lambda role, rel: OK if role == "anonymous" else REDIRECT),
     "workflows:logout": Row(public(REDIRECT), method="post"),
-    "core:home": Row(lambda role, rel: OK if role == "anonymous" else REDIRECT),
+    "core:home": Row(public(OK)),
+    "documents:verify-form": Row(public(OK)),
     "documents:verify": Row(public(OK), obj="certificate_code"),
     "documents:verify-no-slash": Row(public(OK), obj="certificate_code"),
     # --- API lists and creations (the subtree is applied inside the list)
@@ -242,8 +244,9 @@ ROWS: dict[str, Row] = {
     "notifications:read-all": Row(logged_in(REDIRECT), method="post"),
     "notifications:detail": Row(personal(OK), obj="message"),
     "notifications:open": Row(personal(REDIRECT), obj="message"),
-    "documents:decision": Row(clerks_documents(OK), obj="decision"),
-    "documents:decision-pdf": Row(clerks_documents(OK), obj="decision"),
+    # A decision's page and PDF: everyone of the subtree it concerns (its clerks act on it).
+    "documents:decision": Row(scoped(OK, superuser_sees_all=True), obj="decision"),
+    "documents:decision-pdf": Row(scoped(OK, superuser_sees_all=True), obj="decision"),
     "documents:decision-signed-pdf": Row(clerks_documents(ANSWERED), method="post", obj="decision"),
     "documents:decision-seal": Row(clerks_documents(ANSWERED), method="post", obj="decision"),
     "documents:print-job-create": Row(clerks_documents(REDIRECT), method="post", obj="decision"),
@@ -315,6 +318,32 @@ ROWS: dict[str, Row] = {
     ),
     "workflows:nomination-create": Row(logged_in(RENDERED_FORM)),
     "workflows:cycle-list": Row(logged_in(OK)),
+    "workflows:cycle-detail": Row(
+        scoped(OK, relations_inside=("own", "child", "parent")), obj="cycle"
+    ),
+    "workflows:cycle-edit": Row(
+        scoped(RENDERED_FORM, relations_inside=("own", "child", "parent")), obj="cycle"
+    ),
+    "workflows:cycle-rubric": Row(
+        scoped(RENDERED_FORM, relations_inside=("own", "child", "parent")), obj="cycle"
+    ),
+    "workflows:cycle-decide": Row(
+        scoped(RENDERED_FORM, relations_inside=("own", "child", "parent")), obj="cycle"
+    ),
+    "workflows:cycle-delete": Row(
+        scoped(ANSWERED, relations_inside=("own", "child", "parent")), method="post", obj="cycle"
+    ),
+    "workflows:decision-list": Row(logged_in(OK)),
+    "workflows:commendation-list": Row(logged_in(OK)),
+    "workflows:unit-list": Row(logged_in(OK)),
+    "workflows:unit-options": Row(logged_in(OK)),
+    "workflows:board-list": Row(logged_in(OK)),
+    "workflows:board-detail": Row(scoped(OK), obj="board"),
+    "workflows:board-people": Row(scoped(ANSWERED), method="post", obj="board"),
+    # Evidence: read by those who read the initiative; attached by its officials and boards.
+    "workflows:attachment-file": Row(scoped(OK), obj="attachment"),
+    "workflows:attachment-thumb": Row(scoped(OK), obj="attachment"),
+    "workflows:attachment-upload": Row(scoped(ANSWERED), method="post", obj="initiative"),
     "workflows:cycle-create": Row(logged_in(RENDERED_FORM)),
     "workflows:cycle-open": Row(
         scoped(ANSWERED, relations_inside=("own", "child", "parent")), method="post", obj="cycle"
@@ -340,6 +369,16 @@ def _clerk(unit: Unit) -> User:
     user = UserFactory(unit=unit)
     UnitRole.objects.create(unit=unit, user=user, role=Role.CLERK)
     return user
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def build_matrix() -> Matrix:
@@ -412,6 +451,10 @@ def build_matrix() -> Matrix:
         )
         job.pdf.save("job.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
         objects["print_job", relation] = job
+        objects["board", relation] = boards[relation]
+        objects["attachment", relation] = evidence.attachment_add(
+            actor=officials[relation], initiative=initiative, name="anh.png", data=_png()
+        )
     return Matrix(people=people, objects=objects)
 
 
