@@ -32,6 +32,7 @@ from .cycles import (
 from .decisions import (
     RECOGNITION_ISSUER_KINDS,
     recognition_decision_issue,
+    recognition_decision_preview,
     recognition_issuer,
     recognition_process,
     recognition_proposal,
@@ -105,6 +106,7 @@ __all__ = [
     "nomination_proposal",
     "progress_report_submit",
     "recognition_decision_issue",
+    "recognition_decision_preview",
     "recognition_issuer",
     "recognition_process",
     "recognition_proposal",

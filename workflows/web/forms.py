@@ -151,6 +151,12 @@ class StepForm(CleanTextForm):
     def perform(self, actor) -> Any:
         raise NotImplementedError
 
+    # A step that issues a document may show it first: ``preview`` returns the draft PDF.
+    previewable = False
+
+    def preview(self, actor) -> bytes:
+        raise NotImplementedError
+
     @property
     def report(self) -> AnnualReport:
         if not hasattr(self, "_report"):
@@ -448,6 +454,17 @@ class RecognitionDecisionForm(DecisionTextMixin, StepForm):
     def perform(self, actor):
         issued_on = self.cleaned_data["issued_on"]
         return services.recognition_decision_issue(
+            actor=actor,
+            cycle=self.cycle,
+            **({"issued_on": issued_on} if issued_on else {}),
+            **self.decision_text(),
+        )
+
+    previewable = True
+
+    def preview(self, actor) -> bytes:
+        issued_on = self.cleaned_data["issued_on"]
+        return services.recognition_decision_preview(
             actor=actor,
             cycle=self.cycle,
             **({"issued_on": issued_on} if issued_on else {}),

@@ -306,7 +306,20 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     node = task.flow_task
     form = node.form.for_process(process, request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and form.previewable and "preview" in request.POST:
+        # "Xem trước": the draft PDF of what this step would issue; nothing is written.
+        if form.is_valid():
+            try:
+                pdf = form.preview(request.user)
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = 'inline; filename="du-thao.pdf"'
+                response["Cache-Control"] = "no-store"
+                return response
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 # The step's one service checks, writes and completes this task.
