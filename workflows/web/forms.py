@@ -649,3 +649,39 @@ class AttachmentForm(CleanTextForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
     )
     caption = forms.CharField(label=_("Caption"), max_length=255, required=False)
+    part = forms.ChoiceField(
+        label=_("Evidence of"),
+        required=False,
+        help_text=_("The registration itself, one of its annual reports or monitoring visits."),
+    )
+
+    def __init__(self, *args, initiative=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("The registration"))]
+        if initiative is not None:
+            choices += [
+                (f"report-{report.pk}", _("Annual report %(year)s") % {"year": report.cycle.year})
+                for report in initiative.annual_reports.select_related("cycle").order_by(
+                    "-cycle__year", "-pk"
+                )
+            ]
+            choices += [
+                (
+                    f"visit-{visit.pk}",
+                    _("Monitoring visit of %(day)s")
+                    % {"day": visit.visited_on.strftime("%d/%m/%Y")},
+                )
+                for visit in initiative.monitoring_visits.order_by("-visited_on", "-pk")
+            ]
+        self.fields["part"].choices = choices
+        self.initiative = initiative
+
+    def part_objects(self) -> dict:
+        """``annual_report`` / ``monitoring_visit`` for the service, from the chosen part."""
+        value = self.cleaned_data.get("part") or ""
+        kind, _sep, pk = value.partition("-")
+        if kind == "report":
+            return {"annual_report": self.initiative.annual_reports.get(pk=pk)}
+        if kind == "visit":
+            return {"monitoring_visit": self.initiative.monitoring_visits.get(pk=pk)}
+        return {}
