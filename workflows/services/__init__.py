@@ -52,6 +52,7 @@ from .evidence import attachment_add, may_attach
 from .monitoring import monitoring_visit_record, progress_report_submit
 from .nominations import (
     nomination_commend,
+    nomination_commend_preview,
     nomination_create,
     nomination_process,
     nomination_proposal,
@@ -101,6 +102,7 @@ __all__ = [
     "initiative_withdraw",
     "monitoring_visit_record",
     "nomination_commend",
+    "nomination_commend_preview",
     "nomination_create",
     "nomination_process",
     "nomination_proposal",

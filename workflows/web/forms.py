@@ -535,6 +535,20 @@ class CommendForm(DecisionTextMixin, StepForm):
             **self.decision_text(),
         )
 
+    previewable = True
+
+    def preview(self, actor) -> bytes:
+        data = self.cleaned_data
+        return services.nomination_commend_preview(
+            actor=actor,
+            nomination=self.nomination,
+            award=data["award"],
+            approved_item_ids=self.approved_item_ids(),
+            issued_on=data["issued_on"],
+            citation=data["citation"],
+            **self.decision_text(),
+        )
+
 
 class NominationForm(CleanTextForm):
     """Propose recognised initiatives of the secretary's boards to an awarding body."""
