@@ -43,6 +43,8 @@ class BootstrapBoundField(forms.BoundField):
             attrs.setdefault("placeholder", _("dd/mm/yyyy"))
             attrs.setdefault("inputmode", "numeric")
             attrs.setdefault("autocomplete", "off")
+            # dvk/datepicker.js adds a calendar button; the value is the button's label.
+            attrs.setdefault("data-date-picker", _("Choose a date from the calendar"))
         return attrs
 
     def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):

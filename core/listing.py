@@ -195,6 +195,51 @@ def too_many_rows(total: int) -> HttpResponse | None:
     )
 
 
+@dataclass
+class SortLink:
+    name: str
+    label: str
+    href: str  # the query that sorts by this column (flipping the direction when it is on)
+    active: bool
+    descending: bool
+
+
+@dataclass
+class SortChoice:
+    """The ``?sort=`` of a list that is not a django-tables2 table (the task list, the inbox):
+    ``order`` is the ``order_by`` to apply (None: the list's default), ``links`` the headers'."""
+
+    key: str
+    order: list[str] | None
+    links: dict[str, SortLink]
+
+
+def sort_choice(request: HttpRequest, state: ListState, options: dict) -> SortChoice:
+    """Read ``?sort=`` against ``options`` (name → (label, order_by fields)); ``-name`` sorts
+    descending. A name not in ``options`` is reported in ``state.notices`` and ignored."""
+    sort = request.GET.get("sort", "")
+    name = sort.removeprefix("-")
+    order = None
+    if sort and name in options:
+        descending = sort.startswith("-")
+        order = [f"-{f}" if descending else f for f in options[name][1]]
+        order.append("-pk" if descending else "pk")
+    elif sort:
+        state.notices.append(
+            _("Cannot sort by “%(value)s”; the default order is shown.") % {"value": sort}
+        )
+        sort = ""
+    base = sort_query(request)
+    links = {}
+    for option, (label, _fields) in options.items():
+        active = sort.removeprefix("-") == option
+        descending = active and sort.startswith("-")
+        target = option if not active or descending else f"-{option}"
+        href = "?" + (f"{base}&" if base else "") + f"sort={target}"
+        links[option] = SortLink(option, str(label), href, active, descending)
+    return SortChoice(key=sort, order=order, links=links)
+
+
 def paginate(request: HttpRequest, items, state: ListState):
     """A Django page of ``items`` for ``?page=``; a bad page is reported and the first shown."""
     paginator = Paginator(items, state.per_page)

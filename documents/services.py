@@ -516,6 +516,70 @@ def _annex(kind: str, rows: list[_Row], number: str, date_text: str, issuer: Iss
     }
 
 
+def _decision_content(
+    *,
+    issuer: IssuingBody,
+    kind: str,
+    number: str,
+    issued_on: dt.date,
+    title: str,
+    rows: list[_Row],
+    legal_bases: Sequence[str] | None,
+    articles: Sequence[str] | None,
+    recipients: Sequence[str] | None,
+    signing_authority: str | None,
+    signer_title: str | None,
+    signer_name: str | None,
+    authority: str | None,
+    place: str | None,
+    signer_role: str | None,
+    proposal: str,
+) -> dict:
+    """Everything a decision prints (its ``content`` snapshot), under ``number``."""
+    year = issued_on.year
+    date_text = rendering.vn_date(issued_on)
+    header = _header_lines(issuer)
+    role = signer_role or default_signer_role(issuer)
+    powers = authority_for(issuer, header, role)
+    signature = powers.signature
+    if signing_authority is not None or signer_title is not None:
+        signature = [
+            line.strip() for line in (signing_authority or "", signer_title or "") if line.strip()
+        ] or signature
+    signer_name = signer_name if signer_name is not None else issuer.signer_name
+    place = place if place is not None else issuer.place
+    party = _is_party(issuer)
+    if legal_bases is None:
+        legal_bases = selectors.legal_bases_for(issuer=issuer, kind=kind)
+    content = {
+        "version": 2,
+        "format": "party" if party else "state",
+        "kind": kind,
+        "header": header,
+        "nation": NATION_PARTY if party else NATION_STATE,
+        "number": number,
+        "number_line": f"Số {number}" if party else f"Số: {number}",
+        "place": place,
+        "issued_on": issued_on.isoformat(),
+        "date_text": date_text,
+        "date_line": rendering.place_date_line(place, issued_on),
+        "doc_kind": "QUYẾT ĐỊNH",
+        "subject": title.strip(),
+        "authority": authority or powers.deciding,
+        "awarding": powers.awarding,
+        "issuer_name": issuer.name,
+        "legal_bases": legal_bases_lines(legal_bases, proposal),
+        "decides": "QUYẾT ĐỊNH:",
+        "articles": _close_articles(
+            list(articles) if articles else _default_articles(kind, rows, year)
+        ),
+        "recipients": list(recipients) if recipients is not None else ["Như Điều 3;", "Lưu: VT."],
+        "signer": signer_block(signature, signer_name),
+        "annex": _annex(kind, rows, number, date_text, issuer),
+    }
+    return content
+
+
 @transaction.atomic
 def decision_issue(
     *,
@@ -560,46 +624,24 @@ def decision_issue(
     year = issued_on.year
     sequence = _take_numbers(issuer=issuer, series=DocumentSeries.DECISION, year=year)
     number = decision_number(issuer, sequence)
-    date_text = rendering.vn_date(issued_on)
-    header = _header_lines(issuer)
-    role = signer_role or default_signer_role(issuer)
-    powers = authority_for(issuer, header, role)
-    signature = powers.signature
-    if signing_authority is not None or signer_title is not None:
-        signature = [
-            line.strip() for line in (signing_authority or "", signer_title or "") if line.strip()
-        ] or signature
-    signer_name = signer_name if signer_name is not None else issuer.signer_name
-    place = place if place is not None else issuer.place
-    party = _is_party(issuer)
-    if legal_bases is None:
-        legal_bases = selectors.legal_bases_for(issuer=issuer, kind=kind)
-    content = {
-        "version": 2,
-        "format": "party" if party else "state",
-        "kind": kind,
-        "header": header,
-        "nation": NATION_PARTY if party else NATION_STATE,
-        "number": number,
-        "number_line": f"Số {number}" if party else f"Số: {number}",
-        "place": place,
-        "issued_on": issued_on.isoformat(),
-        "date_text": date_text,
-        "date_line": rendering.place_date_line(place, issued_on),
-        "doc_kind": "QUYẾT ĐỊNH",
-        "subject": title.strip(),
-        "authority": authority or powers.deciding,
-        "awarding": powers.awarding,
-        "issuer_name": issuer.name,
-        "legal_bases": legal_bases_lines(legal_bases, proposal),
-        "decides": "QUYẾT ĐỊNH:",
-        "articles": _close_articles(
-            list(articles) if articles else _default_articles(kind, rows, year)
-        ),
-        "recipients": list(recipients) if recipients is not None else ["Như Điều 3;", "Lưu: VT."],
-        "signer": signer_block(signature, signer_name),
-        "annex": _annex(kind, rows, number, date_text, issuer),
-    }
+    content = _decision_content(
+        issuer=issuer,
+        kind=kind,
+        number=number,
+        issued_on=issued_on,
+        title=title,
+        rows=rows,
+        legal_bases=legal_bases,
+        articles=articles,
+        recipients=recipients,
+        signing_authority=signing_authority,
+        signer_title=signer_title,
+        signer_name=signer_name,
+        authority=authority,
+        place=place,
+        signer_role=signer_role,
+        proposal=proposal,
+    )
 
     decision = Decision.objects.create(
         issuer=issuer,
@@ -676,6 +718,60 @@ def decision_issue(
 
     decision_seal_schedule(decision)
     return decision
+
+
+def draft_number(issuer: IssuingBody) -> str:
+    """The number of a draft, its sequence left blank for the clerk to fill in once issued:
+    ``     /QĐ-UBND`` (``     -QĐ/HU`` for a party body)."""
+    blank = "\u00a0" * 6
+    suffix = number_suffix(issuer)
+    return f"{blank}-QĐ/{suffix}" if _is_party(issuer) else f"{blank}/QĐ-{suffix}"
+
+
+def decision_preview_pdf(
+    *,
+    issuer: IssuingBody,
+    kind: str,
+    issued_on: dt.date,
+    title: str,
+    entries: Sequence[EntryInput],
+    actor: User,
+    legal_bases: Sequence[str] | None = None,
+    proposal: str = "",
+    signer_role: str | None = None,
+    signer_name: str | None = None,
+) -> bytes:
+    """The PDF the decision would be if issued now, marked "DỰ THẢO" (draft) across every
+    page and with its number left blank: nothing is stored, no number is taken.
+
+    Checks what ``decision_issue`` checks, so a preview that renders is one that issues.
+    """
+    _check_actor(actor, issuer)
+    if kind not in DecisionKind.values:
+        raise InvalidInput(_("Unknown decision kind: %(kind)s") % {"kind": kind})
+    if not title.strip():
+        raise InvalidInput(_("A decision needs a subject."))
+    rows = _prepare_rows(kind, entries)
+    content = _decision_content(
+        issuer=issuer,
+        kind=kind,
+        number=draft_number(issuer),
+        issued_on=issued_on,
+        title=title,
+        rows=rows,
+        legal_bases=legal_bases,
+        articles=None,
+        recipients=None,
+        signing_authority=None,
+        signer_title=None,
+        signer_name=signer_name,
+        authority=None,
+        place=None,
+        signer_role=signer_role,
+        proposal=proposal,
+    )
+    content["draft"] = True
+    return rendering.render_decision_pdf(content)
 
 
 def decision_file_name(decision: Decision) -> str:

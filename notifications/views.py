@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -13,6 +14,11 @@ from .models import Message
 from .rendering import render_message
 
 PAGE_SIZE = 50
+# The inbox's sorts (the default: newest first).
+INBOX_SORTS = {
+    "received": (gettext_lazy("Received"), ("created_at",)),
+    "initiative": (gettext_lazy("Initiative"), ("initiative__code",)),
+}
 
 
 def _own_message(request, pk: int) -> Message:
@@ -32,7 +38,10 @@ def inbox(request):
     from core.search import search
 
     controls, state = listing.list_controls(request)
+    sort = listing.sort_choice(request, state, INBOX_SORTS)
     messages = selectors.inbox(user=request.user)
+    if sort.order:
+        messages = messages.order_by(*sort.order)
     if state.q:
         messages = search(
             messages,
@@ -69,6 +78,7 @@ def inbox(request):
             "unread": selectors.unread_count(user=request.user),
             "controls": controls,
             "notices": state.notices,
+            "sort": sort,
             "per_page": state.per_page,
             "per_page_choices": listing.PER_PAGE_CHOICES,
             "export": listing.export_links(request),

@@ -130,3 +130,56 @@ def test_the_api_counts_an_initiatives_evidence(world):
     answer = api.get(f"/api/v1/initiatives/{initiative.pk}/")
     assert answer.status_code == 200
     assert answer.json()["attachment_count"] == 2
+
+
+def test_evidence_of_an_annual_report_and_of_a_visit_is_attached_and_labelled_in_the_gallery(
+    world,
+):
+    from workflows.models import MonitoringVisit
+    from workflows.tests.factories import AnnualReportFactory, ReviewCycleFactory
+
+    initiative = world.extra["initiative"]
+    report = AnnualReportFactory(
+        initiative=initiative, cycle=ReviewCycleFactory(board=world.district.board, year=2025)
+    )
+    secretary = browser(world.district.secretary)
+    # The secretary records a visit and lands on the evidence form with the visit chosen.
+    recorded = secretary.post(
+        f"/initiatives/{initiative.pk}/visit/",
+        {"visited_on": "12/05/2025", "visitors": "Thường trực", "findings": "Duy trì tốt."},
+    )
+    visit = MonitoringVisit.objects.get(initiative=initiative)
+    assert recorded.status_code == 302
+    assert recorded["Location"].endswith(
+        f"/initiatives/{initiative.pk}/?part=visit-{visit.pk}#attach"
+    )
+    page = secretary.get(f"/initiatives/{initiative.pk}/?part=visit-{visit.pk}").content.decode()
+    assert f'<option value="visit-{visit.pk}" selected>' in page
+    assert f'<option value="report-{report.pk}">Báo cáo năm 2025</option>' in page
+
+    def attach(client, name, data, part):
+        return client.post(
+            f"/initiatives/{initiative.pk}/attachments/",
+            {"file": SimpleUploadedFile(name, data), "caption": name, "part": part},
+        )
+
+    assert attach(secretary, "bien-ban.pdf", PDF, f"visit-{visit.pk}").status_code == 302
+    official = browser(world.district.official)
+    assert attach(official, "anh.jpg", photo(40, 30), f"report-{report.pk}").status_code == 302
+    assert attach(official, "dang-ky.pdf", PDF, "").status_code == 302
+    by_name = {a.original_name: a for a in Attachment.objects.filter(initiative=initiative)}
+    assert by_name["bien-ban.pdf"].monitoring_visit_id == visit.pk
+    assert by_name["bien-ban.pdf"].annual_report_id is None
+    assert by_name["anh.jpg"].annual_report_id == report.pk
+    assert by_name["dang-ky.pdf"].annual_report_id is None
+    assert by_name["dang-ky.pdf"].monitoring_visit_id is None
+    gallery = official.get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert "Đợt kiểm tra, giám sát ngày 12/05/2025" in gallery
+    assert "Báo cáo năm 2025" in gallery and "Hồ sơ đăng ký" in gallery
+    assert gallery.count('class="help part"') == 3
+
+    # A report of another initiative is not a choice: refused, nothing stored.
+    other = AnnualReportFactory(cycle=report.cycle)
+    refused = attach(official, "x.pdf", PDF, f"report-{other.pk}")
+    assert refused.status_code == 400
+    assert not Attachment.objects.filter(original_name="x.pdf").exists()

@@ -494,3 +494,44 @@ def test_unknown_initiative_action_is_404(world):
     response = browser(world.district.chair).post(f"/initiatives/{initiative.pk}/delete/", {})
     assert response.status_code == 404
     assert Initiative.objects.filter(pk=initiative.pk).exists()
+
+
+def test_the_awarding_clerk_previews_the_commendation_draft_and_nothing_is_issued(world):
+    from documents.models import DocumentCounter
+    from documents.tests.pdfread import pdftotext
+
+    initiative, nomination = nominated(world)
+    task = only_task(world.province_clerk, "commend")
+    province = browser(world.province_clerk)
+    [item] = NominationItem.objects.filter(nomination=nomination)
+    draft = {
+        "items": [item.pk],
+        "award": AwardType.COMMENDATION_CERTIFICATE,
+        "issued_on": "10/01/2025",
+        "proposal": "Giám đốc Sở Nội vụ",
+        "preview": "1",
+    }
+    response = province.post(f"/tasks/{task.pk}/", draft)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    words = " ".join(pdftotext(response.content).split())
+    assert "DỰ THẢO" in words and "Theo đề nghị của Giám đốc Sở Nội vụ" in words
+    assert "10 tháng 01 năm 2025" in words or "10 tháng 1 năm 2025" in words
+    assert "1/QĐ-UBND" not in words
+    assert not Decision.objects.exists() and not Certificate.objects.exists()
+    assert not DocumentCounter.objects.exists()
+    task.refresh_from_db()
+    nomination.refresh_from_db()
+    initiative.refresh_from_db()
+    assert (task.status, nomination.status, initiative.status) == (
+        STATUS.NEW,
+        "submitted",
+        InitiativeStatus.RECOGNISED,
+    )
+    # The preview refuses what issuing refuses, on the page, with nothing written.
+    refused = province.post(f"/tasks/{task.pk}/", {**draft, "items": []})
+    assert refused.status_code == 400
+    assert messages_of(refused) == ["Hãy duyệt ít nhất một đối tượng được đề nghị."]
+    # Issuing then takes the first number.
+    del draft["preview"]
+    assert province.post(f"/tasks/{task.pk}/", draft).status_code == 302
+    assert Decision.objects.get(kind="commendation").number == "1/QĐ-UBND"

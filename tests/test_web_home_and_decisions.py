@@ -182,3 +182,43 @@ def test_the_chair_decides_several_initiatives_at_once_highest_score_first(world
     assert len(open_tasks(world.district_clerk, "recognition_decision")) == 1
     # Nothing chosen: refused, nothing changes.
     assert chair.post(f"/cycles/{cycle.pk}/decide/", {}).status_code == 400
+
+
+def test_the_clerk_previews_the_draft_pdf_before_issuing_and_nothing_is_stored(world):
+    from documents.models import DocumentCounter
+    from documents.tests.pdfread import pdftotext as text
+
+    initiative, _cycle = recognised_by_the_chair(world)
+    task = only_task(world.district_clerk, "recognition_decision")
+    clerk = browser(world.district_clerk)
+    page = clerk.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'name="preview"' in page and "Xem trước dự thảo (PDF)" in page
+
+    answer = clerk.post(
+        f"/tasks/{task.pk}/", {"issued_on": "20/12/2024", "proposal": "", "preview": "1"}
+    )
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    assert answer["Cache-Control"] == "no-store"
+    pdf = answer.content
+    assert pdf[:5] == b"%PDF-"
+    words = " ".join(text(pdf).split())
+    assert "DỰ THẢO" in words
+    assert initiative.title.split()[0] in words
+    assert "20 tháng 12 năm 2024" in words
+    # Nothing issued, no number taken, the clerk's task still waits.
+    assert not Decision.objects.exists()
+    assert not DocumentCounter.objects.exists()
+    assert only_task(world.district_clerk, "recognition_decision").pk == task.pk
+
+    # Someone who is not the board's clerk gets no preview.
+    other = browser(world.sibling.official).post(
+        f"/tasks/{task.pk}/", {"issued_on": "20/12/2024", "preview": "1"}
+    )
+    assert other.status_code in (403, 404)
+
+    # Issuing afterwards gives the same document with its number and no draft mark.
+    clerk.post(f"/tasks/{task.pk}/", {"issued_on": "20/12/2024"})
+    decision = Decision.objects.get(kind="recognition")
+    issued = " ".join(text(clerk.get(f"/documents/decisions/{decision.pk}/pdf").content).split())
+    assert "DỰ THẢO" not in issued and decision.number in issued

@@ -427,3 +427,38 @@ def test_the_secretary_edits_a_draft_cycles_rubric_with_weights_adding_up_to_100
     response = post([("Hiệu quả", "100", "100")])
     assert response.status_code == 409
     assert cycle.criteria.count() == 2
+
+
+def test_my_tasks_sort_by_initiative_unit_and_age_both_ways(world):
+    from workflows import services as lifecycle
+
+    d = world.district
+    x = world.extra
+    other = InitiativeFactory(
+        owner_unit=d.commune, title="Chợ văn minh", status=InitiativeStatus.MONITORED
+    )
+    lifecycle.cycle_open(cycle=ReviewCycleFactory(board=d.board, year=2024), actor=d.secretary)
+    client = browser(d.official)
+    codes = sorted([x["road"].code, other.code])
+
+    def order(**query):
+        html = client.get("/tasks/", query).content.decode()
+        body = html[html.index("<tbody>") : html.rindex("</tbody>")]
+        return [code for code in re.findall(r'<td class="title">([^ <]+) – ', body)], html
+
+    ascending, html = order(sort="code")
+    assert ascending == codes
+    assert 'aria-sort="ascending"' in html and 'href="?sort=-code"' in html
+    descending, html = order(sort="-code")
+    assert descending == codes[::-1]
+    assert 'aria-sort="descending"' in html
+    # Sorting keeps the search and pages by number.
+    assert order(sort="-code", q="cho van minh")[0] == [other.code]
+    assert order(sort="since")[0] and len(order(sort="unit")[0]) == 2
+    # An unknown column is said and ignored: the default order (oldest first).
+    default, html = order()
+    refused, html = order(sort="owner__password")
+    assert refused == default
+    assert notices(html) == [
+        "Không sắp xếp được theo “owner__password”; đang hiển thị thứ tự mặc định."
+    ]

@@ -186,3 +186,33 @@ def test_the_inbox_searches_by_initiative_without_accents_and_exports(client, de
         assert subject.startswith(f"Nhắc nộp báo cáo năm của mô hình {report.initiative.code} (")
     page = client.get(reverse("notifications:inbox"), {"page": "abc"}).content.decode()
     assert "“abc” không phải số trang; đang hiển thị trang đầu." in page
+
+
+def test_the_inbox_sorts_by_initiative_and_by_time_both_ways_and_exports_in_that_order(
+    client, delivered
+):
+    import io
+
+    import openpyxl
+
+    client.force_login(delivered.official)
+    codes = sorted(report.initiative.code for report in delivered.reports)
+
+    def listed(**query):
+        body = client.get(reverse("notifications:inbox"), query).content.decode()
+        return re.findall(r"Nhắc nộp báo cáo năm của mô hình (\S+) \(", body), body
+
+    ascending, body = listed(sort="initiative")
+    assert ascending == codes
+    assert 'href="?sort=-initiative"' in body and 'aria-current="true"' in body
+    assert listed(sort="-initiative")[0] == codes[::-1]
+    assert sorted(listed(sort="received")[0]) == codes
+    assert listed(sort="received")[0] == listed(sort="-received")[0][::-1]
+    response = client.get(reverse("notifications:inbox"), {"export": "xlsx", "sort": "-initiative"})
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    )
+    assert [re.search(r"mô hình (\S+) \(", row[0]).group(1) for row in rows[1:]] == codes[::-1]
+    refused, body = listed(sort="recipient__password")
+    assert sorted(refused) == codes
+    assert "Không sắp xếp được theo “recipient__password”" in body

@@ -32,6 +32,7 @@ from .cycles import (
 from .decisions import (
     RECOGNITION_ISSUER_KINDS,
     recognition_decision_issue,
+    recognition_decision_preview,
     recognition_issuer,
     recognition_process,
     recognition_proposal,
@@ -51,6 +52,7 @@ from .evidence import attachment_add, may_attach
 from .monitoring import monitoring_visit_record, progress_report_submit
 from .nominations import (
     nomination_commend,
+    nomination_commend_preview,
     nomination_create,
     nomination_process,
     nomination_proposal,
@@ -100,11 +102,13 @@ __all__ = [
     "initiative_withdraw",
     "monitoring_visit_record",
     "nomination_commend",
+    "nomination_commend_preview",
     "nomination_create",
     "nomination_process",
     "nomination_proposal",
     "progress_report_submit",
     "recognition_decision_issue",
+    "recognition_decision_preview",
     "recognition_issuer",
     "recognition_process",
     "recognition_proposal",

@@ -23,7 +23,7 @@ from core.models import (
 )
 from core.services import initiative_record_status
 from documents.models import Decision, DecisionKind
-from documents.services import EntryInput, decision_issue
+from documents.services import EntryInput, decision_issue, decision_preview_pdf
 
 from .. import events, flows, takers
 from ..models import AnnualReport, AnnualReportStatus, LifecycleProcess, ProcessKind
@@ -169,3 +169,62 @@ def recognition_decision_issue(
             )
         )
     return decision
+
+
+def recognition_decision_preview(
+    *,
+    actor: User,
+    cycle: ReviewCycle,
+    issued_on: dt.date | None = None,
+    issuer: IssuingBody | None = None,
+    title: str | None = None,
+    legal_bases: Sequence[str] | None = None,
+    proposal: str | None = None,
+    signer_role: str | None = None,
+    signer_name: str | None = None,
+) -> bytes:
+    """The PDF ``recognition_decision_issue`` would issue with the same arguments, marked
+    "DỰ THẢO" (draft), its number blank: a read; nothing is stored, no number taken, the
+    clerk's task stays open. Refused as the issue would be (not the clerk, no issuer,
+    nothing the chair chose waiting)."""
+    board = cycle.board
+    takers.require(takers.Taker.BOARD_CLERK, actor, takers.Subject(clerk_unit_id=board.unit_id))
+    if issuer is None:
+        issuer = recognition_issuer(unit=board.unit)
+        if issuer is None:
+            raise InvalidInput(
+                _("No issuing body is set up for %(unit)s: add one first.")
+                % {"unit": board.unit.name}
+            )
+    elif issuer.unit_id != board.unit_id:
+        raise InvalidInput(
+            _("The issuing body must belong to %(unit)s.") % {"unit": board.unit.name}
+        )
+    initiatives = [
+        report.initiative
+        for report in AnnualReport.objects.filter(
+            cycle=cycle,
+            status=AnnualReportStatus.DECIDED,
+            recognise=True,
+            recognition_decision__isnull=True,
+            initiative__status=InitiativeStatus.EVALUATED,
+        )
+        .select_related("initiative__owner_unit", "initiative__phase")
+        .order_by("initiative_id")
+    ]
+    if not initiatives:
+        raise WrongState(
+            _("The chair has not chosen any initiative to recognise in this review cycle.")
+        )
+    return decision_preview_pdf(
+        issuer=issuer,
+        kind=DecisionKind.RECOGNITION,
+        issued_on=issued_on or timezone.localdate(),
+        title=(title or "").strip() or f"Về việc công nhận mô hình “Dân vận khéo” năm {cycle.year}",
+        entries=[EntryInput.for_initiative(initiative) for initiative in initiatives],
+        actor=actor,
+        legal_bases=legal_bases,
+        proposal=recognition_proposal(board) if proposal is None else proposal,
+        signer_role=signer_role,
+        signer_name=signer_name,
+    )

@@ -26,7 +26,13 @@ from core.models import (
 )
 from core.services import initiative_record_status
 from documents.models import Decision, DecisionKind
-from documents.services import CERTIFICATE_AWARDS, EntryInput, certificates_issue, decision_issue
+from documents.services import (
+    CERTIFICATE_AWARDS,
+    EntryInput,
+    certificates_issue,
+    decision_issue,
+    decision_preview_pdf,
+)
 
 from .. import events, flows, takers
 from ..models import LifecycleProcess, Nomination, NominationItem, NominationStatus
@@ -124,6 +130,81 @@ def nomination_create(
     return nomination
 
 
+def _commend_document(
+    *,
+    nomination: Nomination,
+    initiatives,
+    actor: User,
+    award: str,
+    approved_item_ids: Sequence[int] | None,
+    issued_on: dt.date | None,
+    citation: str | None,
+    title: str | None,
+    legal_bases: Sequence[str] | None,
+    proposal: str | None,
+    signer_role: str | None,
+    signer_name: str | None,
+):
+    """Check a commendation of ``nomination`` and say what it decides: the approved items,
+    their initiatives by id (loaded by ``initiatives``: locked when issuing) and the
+    arguments of ``decision_issue``."""
+    locked = nomination
+    body = locked.awarding_body
+    if locked.status == NominationStatus.DECIDED:
+        raise WrongState(_("Already done: this nomination has already been decided."))
+    if locked.status != NominationStatus.SUBMITTED:
+        raise WrongState(_("This nomination has not been submitted."))
+    if award not in AwardType.values:
+        raise InvalidInput(_("Unknown award: %(award)s") % {"award": award})
+    items = list(locked.items.select_related("unit").order_by("pk"))
+    if approved_item_ids is None:
+        approved = items
+    else:
+        wanted = list(approved_item_ids)
+        known = {item.pk for item in items}
+        unknown = [str(pk) for pk in wanted if pk not in known]
+        if unknown:
+            raise InvalidInput(
+                _("Not in this nomination: %(items)s.") % {"items": ", ".join(unknown)}
+            )
+        approved = [item for item in items if item.pk in set(wanted)]
+    if not approved:
+        raise InvalidInput(_("Approve at least one nominated recipient."))
+    by_pk = {i.pk: i for i in initiatives([item.initiative_id for item in approved])}
+    for item in approved:
+        initiative = by_pk[item.initiative_id]
+        if initiative.status != InitiativeStatus.RECOGNISED:
+            raise WrongState(
+                _("Initiative %(code)s is not recognised.") % {"code": initiative.code}
+            )
+    citation = (citation or "").strip() or locked.citation
+    issued_on = issued_on or timezone.localdate()
+    document = dict(
+        issuer=body,
+        kind=DecisionKind.COMMENDATION,
+        issued_on=issued_on,
+        title=(title or "").strip()
+        or f"Về việc khen thưởng trong phong trào thi đua “Dân vận khéo” năm {issued_on.year}",
+        entries=[
+            EntryInput.for_initiative(
+                by_pk[item.initiative_id],
+                unit=item.unit,
+                recipient_kind=item.recipient_kind,
+                recipient_name=item.recipient_name,
+                award=award,
+                citation=citation,
+            )
+            for item in approved
+        ],
+        actor=actor,
+        legal_bases=legal_bases,
+        proposal=nomination_proposal(locked) if proposal is None else proposal,
+        signer_role=signer_role,
+        signer_name=signer_name,
+    )
+    return approved, by_pk, document
+
+
 def nomination_commend(
     *,
     actor: User,
@@ -158,58 +239,21 @@ def nomination_commend(
         takers.require(
             takers.Taker.AWARDING_CLERK, actor, takers.Subject(clerk_unit_id=body.unit_id)
         )
-        if locked.status == NominationStatus.DECIDED:
-            raise WrongState(_("Already done: this nomination has already been decided."))
-        if locked.status != NominationStatus.SUBMITTED:
-            raise WrongState(_("This nomination has not been submitted."))
-        if award not in AwardType.values:
-            raise InvalidInput(_("Unknown award: %(award)s") % {"award": award})
-        items = list(locked.items.select_related("unit").order_by("pk"))
-        if approved_item_ids is None:
-            approved = items
-        else:
-            wanted = list(approved_item_ids)
-            known = {item.pk for item in items}
-            unknown = [str(pk) for pk in wanted if pk not in known]
-            if unknown:
-                raise InvalidInput(
-                    _("Not in this nomination: %(items)s.") % {"items": ", ".join(unknown)}
-                )
-            approved = [item for item in items if item.pk in set(wanted)]
-        if not approved:
-            raise InvalidInput(_("Approve at least one nominated recipient."))
-        by_pk = {i.pk: i for i in lock_initiatives([item.initiative_id for item in approved])}
-        for item in approved:
-            initiative = by_pk[item.initiative_id]
-            if initiative.status != InitiativeStatus.RECOGNISED:
-                raise WrongState(
-                    _("Initiative %(code)s is not recognised.") % {"code": initiative.code}
-                )
-        citation = (citation or "").strip() or locked.citation
-        issued_on = issued_on or timezone.localdate()
-        decision = decision_issue(
-            issuer=body,
-            kind=DecisionKind.COMMENDATION,
-            issued_on=issued_on,
-            title=(title or "").strip()
-            or f"Về việc khen thưởng trong phong trào thi đua “Dân vận khéo” năm {issued_on.year}",
-            entries=[
-                EntryInput.for_initiative(
-                    by_pk[item.initiative_id],
-                    unit=item.unit,
-                    recipient_kind=item.recipient_kind,
-                    recipient_name=item.recipient_name,
-                    award=award,
-                    citation=citation,
-                )
-                for item in approved
-            ],
+        approved, by_pk, document = _commend_document(
+            nomination=locked,
+            initiatives=lock_initiatives,
             actor=actor,
+            award=award,
+            approved_item_ids=approved_item_ids,
+            issued_on=issued_on,
+            citation=citation,
+            title=title,
             legal_bases=legal_bases,
-            proposal=nomination_proposal(locked) if proposal is None else proposal,
+            proposal=proposal,
             signer_role=signer_role,
             signer_name=signer_name,
         )
+        decision = decision_issue(**document)
         if award in CERTIFICATE_AWARDS:
             certificates_issue(decision=decision, actor=actor)
         approved_ids = [item.pk for item in approved]
@@ -246,3 +290,49 @@ def nomination_commend(
         )
 
     return decision
+
+
+def nomination_commend_preview(
+    *,
+    actor: User,
+    nomination: Nomination,
+    award: str,
+    approved_item_ids: Sequence[int] | None = None,
+    issued_on: dt.date | None = None,
+    citation: str | None = None,
+    title: str | None = None,
+    legal_bases: Sequence[str] | None = None,
+    proposal: str | None = None,
+    signer_role: str | None = None,
+    signer_name: str | None = None,
+) -> bytes:
+    """The PDF ``nomination_commend`` would issue with the same arguments, marked "DỰ THẢO"
+    (draft), its number blank: a read; nothing is stored, no number taken, the task stays
+    open. Refused as the commendation would be."""
+    nomination = Nomination.objects.select_related(
+        "awarding_body", "awarding_body__unit", "board"
+    ).get(pk=nomination.pk)
+    takers.require(
+        takers.Taker.AWARDING_CLERK,
+        actor,
+        takers.Subject(clerk_unit_id=nomination.awarding_body.unit_id),
+    )
+    _approved, _by_pk, document = _commend_document(
+        nomination=nomination,
+        initiatives=lambda ids: (
+            Initiative.objects.select_related("owner_unit", "phase")
+            .filter(pk__in=list(ids))
+            .order_by("pk")
+        ),
+        actor=actor,
+        award=award,
+        approved_item_ids=approved_item_ids,
+        issued_on=issued_on,
+        citation=citation,
+        title=title,
+        legal_bases=legal_bases,
+        proposal=proposal,
+        signer_role=signer_role,
+        signer_name=signer_name,
+    )
+    return decision_preview_pdf(**document)

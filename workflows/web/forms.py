@@ -151,6 +151,12 @@ class StepForm(CleanTextForm):
     def perform(self, actor) -> Any:
         raise NotImplementedError
 
+    # A step that issues a document may show it first: ``preview`` returns the draft PDF.
+    previewable = False
+
+    def preview(self, actor) -> bytes:
+        raise NotImplementedError
+
     @property
     def report(self) -> AnnualReport:
         if not hasattr(self, "_report"):
@@ -454,6 +460,17 @@ class RecognitionDecisionForm(DecisionTextMixin, StepForm):
             **self.decision_text(),
         )
 
+    previewable = True
+
+    def preview(self, actor) -> bytes:
+        issued_on = self.cleaned_data["issued_on"]
+        return services.recognition_decision_preview(
+            actor=actor,
+            cycle=self.cycle,
+            **({"issued_on": issued_on} if issued_on else {}),
+            **self.decision_text(),
+        )
+
 
 class CommendForm(DecisionTextMixin, StepForm):
     """Approve all or some of a nomination's recipients, with one award."""
@@ -509,6 +526,20 @@ class CommendForm(DecisionTextMixin, StepForm):
     def perform(self, actor):
         data = self.cleaned_data
         return services.nomination_commend(
+            actor=actor,
+            nomination=self.nomination,
+            award=data["award"],
+            approved_item_ids=self.approved_item_ids(),
+            issued_on=data["issued_on"],
+            citation=data["citation"],
+            **self.decision_text(),
+        )
+
+    previewable = True
+
+    def preview(self, actor) -> bytes:
+        data = self.cleaned_data
+        return services.nomination_commend_preview(
             actor=actor,
             nomination=self.nomination,
             award=data["award"],
@@ -632,3 +663,39 @@ class AttachmentForm(CleanTextForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
     )
     caption = forms.CharField(label=_("Caption"), max_length=255, required=False)
+    part = forms.ChoiceField(
+        label=_("Evidence of"),
+        required=False,
+        help_text=_("The registration itself, one of its annual reports or monitoring visits."),
+    )
+
+    def __init__(self, *args, initiative=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("The registration"))]
+        if initiative is not None:
+            choices += [
+                (f"report-{report.pk}", _("Annual report %(year)s") % {"year": report.cycle.year})
+                for report in initiative.annual_reports.select_related("cycle").order_by(
+                    "-cycle__year", "-pk"
+                )
+            ]
+            choices += [
+                (
+                    f"visit-{visit.pk}",
+                    _("Monitoring visit of %(day)s")
+                    % {"day": visit.visited_on.strftime("%d/%m/%Y")},
+                )
+                for visit in initiative.monitoring_visits.order_by("-visited_on", "-pk")
+            ]
+        self.fields["part"].choices = choices
+        self.initiative = initiative
+
+    def part_objects(self) -> dict:
+        """``annual_report`` / ``monitoring_visit`` for the service, from the chosen part."""
+        value = self.cleaned_data.get("part") or ""
+        kind, _sep, pk = value.partition("-")
+        if kind == "report":
+            return {"annual_report": self.initiative.annual_reports.get(pk=pk)}
+        if kind == "visit":
+            return {"monitoring_visit": self.initiative.monitoring_visits.get(pk=pk)}
+        return {}

@@ -35,6 +35,12 @@ from . import tables as t
 from .views import _due_dates, _lifecycle
 
 UNIT_PICKER_SIZE = 20
+# The task list's sortable columns (the default is oldest first, by keyset).
+TASK_SORTS = {
+    "code": (gettext_lazy("Initiative"), (f"{PROCESS}initiative__code",)),
+    "unit": (gettext_lazy("Unit"), (f"{PROCESS}unit__name",)),
+    "since": (gettext_lazy("Since"), ("created",)),
+}
 TASK_SEARCH = (
     f"{PROCESS}initiative__code",
     f"{PROCESS}initiative__title",
@@ -395,10 +401,13 @@ def task_list(request: HttpRequest) -> HttpResponse:
     initiative's code, title, owner or unit, and exported."""
     controls, state = listing.list_controls(request)
     user = request.user
+    sort = listing.sort_choice(request, state, TASK_SORTS)
     ids = selectors.task_ids_for_user(user=user)
     if state.q:
         found = search(Task.objects.filter(pk__in=ids), state.q, TASK_SEARCH)
         ids = found.order_by("created", "pk").values_list("pk", flat=True)
+    if sort.order:
+        ids = Task.objects.filter(pk__in=ids).order_by(*sort.order).values_list("pk", flat=True)
     fmt = request.GET.get("export", "")
     if fmt:
         refused = listing.export_format_error(fmt) or listing.too_many_rows(ids.count())
@@ -422,7 +431,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             name="viec-cua-toi",
         )
     after = None
-    if state.q:
+    if state.q or sort.order:
         page = listing.paginate(request, ids, state)
         page_ids = list(page.object_list)
     else:
@@ -439,8 +448,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "after": after,
-            "keyset": not state.q,
+            "keyset": not (state.q or sort.order),
             "groups": list(groups.items()),
+            "sort": sort,
             "controls": controls,
             "notices": state.notices,
             "per_page": state.per_page,

@@ -133,9 +133,17 @@ def _initiative_page(
             "initiative": initiative,
             "action_forms": action_forms,
             "decisions": decisions,
-            "attachments": initiative.attachments.select_related("uploaded_by"),
+            "attachments": initiative.attachments.select_related(
+                "uploaded_by", "annual_report__cycle", "monitoring_visit"
+            ),
             "attachment_form": attachment_form
-            or (f.AttachmentForm() if services.may_attach(request.user, initiative) else None),
+            or (
+                f.AttachmentForm(
+                    initiative=initiative, initial={"part": request.GET.get("part", "")}
+                )
+                if services.may_attach(request.user, initiative)
+                else None
+            ),
             "replicas": replicas.order_by("registered_on", "pk")[:REPLICAS_SHOWN],
             "replica_count": replicas.count(),
         },
@@ -159,6 +167,7 @@ def initiative_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if not form.is_valid():
         return _initiative_page(request, initiative, (action, form), status=400)
     data, user = form.cleaned_data, request.user
+    after = ""
     try:
         if action == "withdraw":
             services.initiative_withdraw(actor=user, initiative=initiative, reason=data["reason"])
@@ -172,14 +181,16 @@ def initiative_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             services.progress_report_submit(actor=user, initiative=initiative, text=data["text"])
             done = _("Progress report filed.")
         else:
-            services.monitoring_visit_record(actor=user, initiative=initiative, **data)
+            visit = services.monitoring_visit_record(actor=user, initiative=initiative, **data)
             done = _("Monitoring visit recorded.")
+            # Straight to the evidence form, with the visit chosen.
+            after = f"?part=visit-{visit.pk}#attach"
     except DomainError as error:
         messages.error(request, str(error))
         fresh = selectors.initiative_records(initiative_id=initiative.pk)
         return _initiative_page(request, fresh, (action, form), status=error.status)
     messages.success(request, done)
-    return redirect("workflows:initiative-detail", pk=initiative.pk)
+    return redirect(reverse("workflows:initiative-detail", args=[initiative.pk]) + after)
 
 
 @login_required
@@ -226,7 +237,7 @@ def initiative_register(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = _visible_initiative(request, pk)
-    form = f.AttachmentForm(request.POST, request.FILES)
+    form = f.AttachmentForm(request.POST, request.FILES, initiative=initiative)
     if not form.is_valid():
         return _initiative_page(request, initiative, attachment_form=form, status=400)
     upload = form.cleaned_data["file"]
@@ -244,6 +255,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
             name=upload.name,
             data=upload.read(),
             caption=form.cleaned_data["caption"],
+            **form.part_objects(),
         )
     except DomainError as error:
         form.add_error("file", str(error))
@@ -306,7 +318,20 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     node = task.flow_task
     form = node.form.for_process(process, request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and form.previewable and "preview" in request.POST:
+        # "Xem trước": the draft PDF of what this step would issue; nothing is written.
+        if form.is_valid():
+            try:
+                pdf = form.preview(request.user)
+            except DomainError as error:
+                messages.error(request, str(error))
+                status = error.status
+            else:
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = 'inline; filename="du-thao.pdf"'
+                response["Cache-Control"] = "no-store"
+                return response
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 # The step's one service checks, writes and completes this task.
