@@ -87,6 +87,16 @@ def _unit_notice(code: str) -> str:
     return _("No unit has the code “%(code)s”; nothing is listed.") % {"code": code}
 
 
+def _in_subtree(queryset, code: str, lookup: str, state):
+    """``queryset`` cut to the subtree of the unit ``code`` (``lookup``: the path field to
+    match); an unknown code lists nothing and says so."""
+    path = _unit_path(code.strip())
+    if path is None:
+        state.notices.append(_unit_notice(code))
+        return queryset.none()
+    return queryset.filter(**{f"{lookup}__startswith": path})
+
+
 def _render_list(
     request: HttpRequest,
     *,
@@ -187,12 +197,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     if data.get("year"):
         decisions = decisions.filter(year=data["year"])
     if data.get("unit"):
-        path = _unit_path(data["unit"].strip())
-        if path is None:
-            state.notices.append(_unit_notice(data["unit"]))
-            decisions = decisions.none()
-        else:
-            decisions = decisions.filter(issuer__unit__path__startswith=path)
+        decisions = _in_subtree(decisions, data["unit"], "issuer__unit__path", state)
     decisions = search(decisions, state.q, ("number", "title", "issuer__name"))
     table = t.DecisionTable(decisions.order_by("-issued_on", "-pk"))
     return _render_list(
@@ -253,12 +258,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
     if data.get("year"):
         commendations = commendations.filter(decision_date__year=data["year"])
     if data.get("unit"):
-        path = _unit_path(data["unit"].strip())
-        if path is None:
-            state.notices.append(_unit_notice(data["unit"]))
-            commendations = commendations.none()
-        else:
-            commendations = commendations.filter(unit__path__startswith=path)
+        commendations = _in_subtree(commendations, data["unit"], "unit__path", state)
     commendations = search(
         commendations,
         state.q,
@@ -300,12 +300,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     if data.get("current"):
         units = units.filter(valid_to__isnull=True)
     if data.get("unit"):
-        path = _unit_path(data["unit"].strip())
-        if path is None:
-            state.notices.append(_unit_notice(data["unit"]))
-            units = units.none()
-        else:
-            units = units.filter(path__startswith=path)
+        units = _in_subtree(units, data["unit"], "path", state)
     units = search(units, state.q, ("code", "name"))
     table = t.UnitTable(units.order_by("path"))
     return _render_list(
