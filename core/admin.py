@@ -268,8 +268,12 @@ class ReviewCycleAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 # --- Initiatives and their history ----------------------------------------------------------
-class ReadOnlyHistoryMixin:
-    """History is append-only: no one adds, edits or deletes it here, superusers included."""
+class ReadOnlyMixin:
+    """Rows that only the services write (history, the outbox, recorded indicators and
+    targets): the admin shows them and adds or edits none, superusers included. History is
+    append-only, so nothing is deleted either unless a subclass says ``deletable = True``."""
+
+    deletable = False
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -278,10 +282,10 @@ class ReadOnlyHistoryMixin:
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return self.deletable and super().has_delete_permission(request, obj)
 
 
-class HistoryInline(ReadOnlyHistoryMixin, admin.TabularInline):
+class HistoryInline(ReadOnlyMixin, admin.TabularInline):
     model = InitiativeStatusChange
     fields = ["at", "from_status", "to_status", "actor", "reason", "source"]
     readonly_fields = fields
@@ -307,7 +311,7 @@ class InitiativeAdmin(LargeTableAdmin):
 
 
 @admin.register(InitiativeStatusChange)
-class InitiativeStatusChangeAdmin(ReadOnlyHistoryMixin, LargeTableAdmin):
+class InitiativeStatusChangeAdmin(ReadOnlyMixin, LargeTableAdmin):
     list_display = ["initiative", "from_status", "to_status", "actor", "at", "source"]
     list_select_related = ["initiative", "actor"]
     list_filter = ["to_status", "source"]

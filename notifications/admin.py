@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from core.admin import ScopedAdminMixin
+from core.admin import LargeTableAdmin, ReadOnlyMixin
 
 from .models import Delivery, Message
 
 
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    show_full_result_count = False  # the outbox grows by half a million rows a deadline
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class OutboxAdmin(ReadOnlyMixin, LargeTableAdmin):
+    deletable = True  # a superuser may purge old messages; nothing else changes here
 
 
 class DeliveryInline(admin.TabularInline):
@@ -32,7 +26,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(OutboxAdmin):
     list_display = ("created_at", "recipient", "kind", "reason", "due_on", "initiative", "read_at")
     list_filter = ("kind", "due_on")
     search_fields = ("recipient__username", "recipient__full_name", "initiative__code")
@@ -43,7 +37,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(OutboxAdmin):
     list_display = ("id", "message", "channel", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "channel")
     search_fields = ("message__recipient__username",)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from core.admin import ScopedAdminMixin
+from core.admin import LargeTableAdmin, ReadOnlyMixin
 
 from .models import Indicator, Target, UnitIndicator
 
@@ -23,22 +23,8 @@ class IndicatorAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    show_full_result_count = False
-    list_per_page = 50
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(UnitIndicator)
-class UnitIndicatorAdmin(ReadOnlyAdmin):
+class UnitIndicatorAdmin(ReadOnlyMixin, LargeTableAdmin):
     list_display = ["unit", "indicator", "year", "value", "recorded_by", "recorded_at"]
     list_select_related = ["unit", "indicator", "recorded_by"]
     list_filter = ["indicator", "year"]
@@ -46,7 +32,7 @@ class UnitIndicatorAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ReadOnlyAdmin):
+class TargetAdmin(ReadOnlyMixin, LargeTableAdmin):
     list_display = ["board", "phase", "kind", "unit_kind", "indicator", "value", "set_by"]
     list_select_related = ["board", "phase", "indicator", "set_by"]
     list_filter = ["phase", "kind"]
