@@ -24,6 +24,7 @@ from core.models import (
     SteeringBoard,
     User,
 )
+from core.rules import award_authority_problem
 from core.services import initiative_record_status
 from documents.models import Decision, DecisionKind
 from documents.services import (
@@ -156,6 +157,9 @@ def _commend_document(
         raise WrongState(_("This nomination has not been submitted."))
     if award not in AwardType.values:
         raise InvalidInput(_("Unknown award: %(award)s") % {"award": award})
+    problem = award_authority_problem(award, body)
+    if problem:
+        raise InvalidInput(problem)
     items = list(locked.items.select_related("unit").order_by("pk"))
     if approved_item_ids is None:
         approved = items

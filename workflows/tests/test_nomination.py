@@ -1,8 +1,17 @@
 import pytest
 
 from core.errors import InvalidInput, NotAllowed, WrongState
-from core.models import InitiativeKind, InitiativeStatus, RecipientKind
-from core.tests.factories import InitiativeFactory, IssuingBodyFactory
+from core.models import (
+    AwardType,
+    Commendation,
+    InitiativeKind,
+    InitiativeStatus,
+    RecipientKind,
+    Role,
+    UnitRole,
+)
+from core.tests.factories import InitiativeFactory, IssuingBodyFactory, UserFactory
+from documents.models import Decision
 from workflows import services
 from workflows.models import Nomination, NominationStatus
 
@@ -140,3 +149,52 @@ def test_nomination_refuses_a_body_below_the_board_and_bad_lists(world, province
             services.nomination_create(actor=d.secretary, board=d.board, **data)
         assert str(caught.value) == message
     assert not Nomination.objects.exists()
+
+
+def test_only_a_province_or_higher_body_gives_a_bang_khen(world, recognised):
+    """A district's People's Committee gives a Giấy khen, never a Bằng khen: the commendation
+    and its draft are refused with the law's reason, nothing written; the province gives it."""
+    d = world.district
+
+    def clerk_of(unit):
+        user = UserFactory(unit=unit)
+        UnitRole.objects.create(unit=unit, user=user, role=Role.CLERK)
+        return user
+
+    district_ubnd = IssuingBodyFactory(name="UBND huyện Hòa An", unit=d.unit, abbreviation="UBND")
+    nomination = services.nomination_create(
+        actor=d.secretary,
+        board=d.board,
+        awarding_body=district_ubnd,
+        items=recognised,
+        citation=CITATION,
+    )
+    district_clerk = clerk_of(d.unit)
+    message = (
+        "UBND huyện Hòa An không thể tặng Bằng khen: Bằng khen do Ủy ban nhân dân hoặc cấp ủy "
+        "cấp tỉnh (hoặc cấp trên) tặng."
+    )
+    for action in (services.nomination_commend, services.nomination_commend_preview):
+        with refused(InvalidInput, message, *recognised):
+            action(
+                actor=district_clerk,
+                nomination=nomination,
+                award=AwardType.COMMENDATION_CERTIFICATE,
+            )
+    assert not Decision.objects.exists() and not Commendation.objects.exists()
+    decision = services.nomination_commend(
+        actor=district_clerk, nomination=nomination, award=AwardType.CERTIFICATE_OF_MERIT
+    )
+    assert decision.entries.count() == 2
+
+    province_ubnd = IssuingBodyFactory(unit=world.province, abbreviation="UBND")
+    again = [InitiativeFactory(owner_unit=d.commune, status=InitiativeStatus.RECOGNISED)]
+    nomination = services.nomination_create(
+        actor=d.secretary, board=d.board, awarding_body=province_ubnd, items=again, citation="x"
+    )
+    decision = services.nomination_commend(
+        actor=clerk_of(world.province),
+        nomination=nomination,
+        award=AwardType.COMMENDATION_CERTIFICATE,
+    )
+    assert decision.entries.get().award == AwardType.COMMENDATION_CERTIFICATE
