@@ -535,3 +535,37 @@ def test_the_awarding_clerk_previews_the_commendation_draft_and_nothing_is_issue
     del draft["preview"]
     assert province.post(f"/tasks/{task.pk}/", draft).status_code == 302
     assert Decision.objects.get(kind="commendation").number == "1/QĐ-UBND"
+
+
+def test_a_districts_body_offers_no_bang_khen(world):
+    """The commend page of a nomination to the district's own body offers a Giấy khen and a
+    praise, not a Bằng khen (a province's award); posting one anyway is refused."""
+    initiative = InitiativeFactory(
+        owner_unit=world.district.commune, status=InitiativeStatus.RECOGNISED
+    )
+    response = browser(world.district.secretary).post(
+        "/nominations/new/",
+        {
+            "board": world.district.board.pk,
+            "initiatives": [initiative.pk],
+            "awarding_body": world.board_body.pk,
+            "citation": CITATION,
+        },
+    )
+    assert response.status_code == 302, messages_of(response)
+    task = only_task(world.district_clerk, "commend")
+    page = browser(world.district_clerk).get(f"/tasks/{task.pk}/").content.decode()
+    assert f'value="{AwardType.CERTIFICATE_OF_MERIT}"' in page
+    assert f'value="{AwardType.COMMENDATION_CERTIFICATE}"' not in page
+    [item] = NominationItem.objects.all()
+    _page, response = submit_task(
+        world.district_clerk,
+        task,
+        {"items": [item.pk], "award": AwardType.COMMENDATION_CERTIFICATE},
+        expect_done=False,
+    )
+    # The form answers with the field's error, the task stays open, nothing is issued.
+    assert response.status_code == 200 and "commendation_certificate" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == STATUS.NEW
+    assert not Decision.objects.exists() and not Commendation.objects.exists()

@@ -27,6 +27,7 @@ from core.models import (
     SteeringBoard,
     Unit,
 )
+from core.rules import award_authority_problem
 from core.search import fold
 from workflows import selectors, services
 from workflows.models import AnnualReport, AnnualReportStatus, Evaluation, Nomination
@@ -503,6 +504,12 @@ class CommendForm(DecisionTextMixin, StepForm):
         form.prefill(
             nomination.awarding_body, "commendation", services.nomination_proposal(nomination)
         )
+        # Only the awards this body may give (a district's body offers no Bằng khen).
+        form.fields["award"].choices = [
+            (value, label)
+            for value, label in AwardType.choices
+            if award_authority_problem(value, nomination.awarding_body) is None
+        ]
         return form
 
     def __init__(self, *args, items, **kwargs):
