@@ -10,6 +10,7 @@ silently: the page says what it ignored and shows the default instead.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,15 +19,18 @@ import django_tables2 as tables
 import tablib
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_tables2.utils import signature
 
 from .forms import CleanTextForm
@@ -98,6 +102,42 @@ def filter_notices(form: forms.Form) -> list[str]:
             for error in errors
         ]
     return []
+
+
+# The rendered fields of an unbound filter form, kept this long (the key changes with any
+# choice, so this only bounds the memory of keys no longer used).
+FILTER_FIELDS_CACHE_SECONDS = 24 * 3600
+
+
+def _filter_fields_key(form: forms.Form) -> str:
+    """A key for what an unbound filter form renders: its class, the language and every
+    choice of its fields (a model choice field's from the database: a field or phase
+    added, renamed or removed makes a new key, so the cache never serves stale options)."""
+    parts = [type(form).__module__, type(form).__qualname__, get_language() or ""]
+    for name, form_field in form.fields.items():
+        choices = getattr(form_field, "choices", None)
+        if choices is not None:
+            parts.append(name)
+            parts.extend(f"{value}\x1f{label}" for value, label in choices)
+    digest = hashlib.sha256("\x1e".join(map(str, parts)).encode()).hexdigest()
+    return f"listing:filter-fields:{digest}"
+
+
+def filter_fields_html(form: forms.Form | None) -> SafeString:
+    """A list's filter fields, rendered. Widgets render through a template each (a select,
+    each of its options, its label and help), the costliest part of a list page after its
+    rows; an unbound form (the list as first opened) renders the same for every user, so
+    its HTML is cached under ``_filter_fields_key``."""
+    if form is None:
+        return mark_safe("")
+    if form.is_bound:
+        return render_to_string("core/_filter_fields.html", {"filter_form": form})
+    key = _filter_fields_key(form)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("core/_filter_fields.html", {"filter_form": form})
+        cache.set(key, str(html), FILTER_FIELDS_CACHE_SECONDS)
+    return mark_safe(html)
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -448,6 +488,7 @@ def list_context(
         "sort": sort if sort and sort.removeprefix("-") in table.columns.names() else "",
         "table": table,
         "rows": table_rows(table),
+        "filter_fields": filter_fields_html(filter_form),
         "page": table.page,
         "notices": state.notices,
         "export": export_links(request),

@@ -462,3 +462,39 @@ def test_my_tasks_sort_by_initiative_unit_and_age_both_ways(world):
     assert notices(html) == [
         "Không sắp xếp được theo “owner__password”; đang hiển thị thứ tự mặc định."
     ]
+
+
+def _field_options(html: str) -> list[str]:
+    select = html[html.index('<select name="field"') :]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select[: select.index("</select>")])
+
+
+def test_the_cached_filter_fields_follow_a_field_added_renamed_or_removed(world):
+    from core.models import Field
+
+    client = browser(world.district.secretary)
+    before = _field_options(client.get("/initiatives/").content.decode())
+    assert before == _field_options(client.get("/initiatives/").content.decode())  # cached
+    added = Field.objects.create(code="an-ninh-moi", name="An ninh trật tự mới", position=99)
+    assert "An ninh trật tự mới" in _field_options(client.get("/initiatives/").content.decode())
+    added.name = "Quốc phòng toàn dân"
+    added.save()
+    after = _field_options(client.get("/initiatives/").content.decode())
+    assert "Quốc phòng toàn dân" in after and "An ninh trật tự mới" not in after
+    added.delete()
+    assert _field_options(client.get("/initiatives/").content.decode()) == before
+
+
+def test_the_cached_filter_fields_are_in_the_users_language(world):
+    vi = browser(world.district.secretary).get("/initiatives/").content.decode()
+    en = browser(world.district.secretary, "en").get("/initiatives/").content.decode()
+    assert "Trạng thái" in vi and "Trạng thái" not in en
+    assert ">Status</label>" in en
+
+
+def test_a_filtered_list_shows_the_chosen_values_in_its_fields(world):
+    client = browser(world.district.secretary)
+    client.get("/initiatives/")  # the unbound fields are cached
+    html = client.get("/initiatives/?status=monitored&year=2023").content.decode()
+    assert re.search(r'<option value="monitored" selected>', html)
+    assert re.search(r'name="year" value="2023"', html)
