@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One page's repeated look-ups of the user's roles and scope, once per GET (core/memo.py).
+    "core.memo.RequestMemoMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: lists and filters answer htmx requests with the part that changes.
     "django_htmx.middleware.HtmxMiddleware",

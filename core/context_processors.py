@@ -25,11 +25,14 @@ def user_roles(request) -> set[str]:
     if cached is not None:
         return cached
     user = request.user
-    roles = set(UnitRole.objects.filter(user=user).values_list("role", flat=True).distinct())
-    roles |= set(
-        BoardMember.objects.filter(user=user, board__is_active=True)
+    roles = set(
+        UnitRole.objects.filter(user=user)
         .values_list("role", flat=True)
-        .distinct()
+        .union(
+            BoardMember.objects.filter(user=user, board__is_active=True).values_list(
+                "role", flat=True
+            )
+        )
     )
     request._dvk_roles = roles
     return roles

@@ -25,6 +25,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.errors import NotAllowed
+from core.memo import memoised
 from core.models import (
     PATH_SEPARATOR,
     BoardMember,
@@ -209,18 +210,23 @@ def holds_board_role_above(user: User, unit: Unit, roles: Iterable[str] | None =
     """The user holds one of ``roles`` (any board role when None) on the active board of
     ``unit`` or of a unit above it: the responsible board or any board over it (who may
     discontinue an initiative or record a monitoring visit). One query."""
-    members = BoardMember.objects.filter(
-        user=user, board__unit_id__in=ancestor_ids(unit.path), board__is_active=True
+    held = memoised(
+        ("board_roles_above", user.pk, unit.path),
+        lambda: set(
+            BoardMember.objects.filter(
+                user=user, board__unit_id__in=ancestor_ids(unit.path), board__is_active=True
+            ).values_list("role", flat=True)
+        ),
     )
-    if roles is not None:
-        members = members.filter(role__in=list(roles))
-    return members.exists()
+    return bool(held if roles is None else held & set(roles))
 
 
 def may_take(taker: str, user: User | None, subject: Subject) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.pk in users_for(taker, [subject])[0]
+    return memoised(
+        ("may_take", taker, user.pk, subject), lambda: user.pk in users_for(taker, [subject])[0]
+    )
 
 
 def require(taker: str, user: User, subject: Subject) -> None:
@@ -357,6 +363,11 @@ def covering_paths(paths: Iterable[str]) -> list[str]:
 
 
 def user_roles(*, user: User) -> UserRoles:
+    """The user's unit roles and board seats. Two queries, once per page (``core.memo``)."""
+    return memoised(("user_roles", user.pk), lambda: _user_roles(user))
+
+
+def _user_roles(user: User) -> UserRoles:
     unit_roles = list(
         UnitRole.objects.filter(user=user).values_list("role", "unit_id", "unit__path")
     )
