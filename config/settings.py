@@ -380,7 +380,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "workflows.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     # Per user (a token or a session) and per address for anonymous callers; over the rate
     # the API answers 429 with Retry-After.

@@ -20,11 +20,10 @@ from django.db.models import (
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from core.memo import memoised
+from core import selectors as core_selectors
 from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
-    BoardMember,
     Commendation,
     Criterion,
     Initiative,
@@ -32,7 +31,6 @@ from core.models import (
     InitiativeStatusChange,
     ReviewCycle,
     Unit,
-    UnitRole,
     User,
 )
 from documents.models import Certificate, Decision, DecisionEntry
@@ -83,23 +81,11 @@ def decision_list(*, cycle: ReviewCycle, undecided_only: bool = False) -> QueryS
     )
 
 
-def _scope_paths(user: User) -> list[str]:
-    paths = (
-        UnitRole.objects.filter(user=user)
-        .values_list("unit__path", flat=True)
-        .union(
-            BoardMember.objects.filter(user=user, board__is_active=True).values_list(
-                "board__unit__path", flat=True
-            )
-        )
-    )
-    return takers.covering_paths(paths)
-
-
 def initiatives_for_user(*, user: User) -> QuerySet[Initiative]:
     """Initiatives in the subtree of every unit where the user holds a unit role or sits on
-    the unit's (active) board. Two queries for the paths and the list, one for fields."""
-    covering = memoised(("scope_paths", user.pk), lambda: _scope_paths(user))
+    the unit's (active) board. Queries for the user's seats (once per page), the list and
+    its fields."""
+    covering = core_selectors.user_seats(user=user).scope
     if not covering:
         return Initiative.objects.none()
     scope = Q()
@@ -179,7 +165,7 @@ def task_inbox(*, user: User) -> QuerySet[Task]:
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
-    """Unassigned tasks the user may take. Three queries: two for the roles, one list."""
+    """Unassigned tasks the user may take. Two queries: the roles, the list."""
     return _tasks(takers.queue_branches(user_roles(user=user)))
 
 
@@ -188,8 +174,8 @@ def _for_user_ids(user: User) -> list[QuerySet]:
 
 
 def tasks_for_user(*, user: User) -> QuerySet[Task]:
-    """My inbox and the queue I may take from, oldest first. Three queries: two for the
-    roles, one for the list."""
+    """My inbox and the queue I may take from, oldest first. Two queries: the roles, the
+    list."""
     return _tasks(_for_user_ids(user))
 
 
@@ -236,7 +222,7 @@ def task_page(
     *, user: User, after: str | None = None, size: int = 25, count_cap: int = TASK_COUNT_CAP
 ) -> TaskPage:
     """The page of my inbox and queue that follows the cursor ``after`` (the first page
-    without one). Four queries: two for the roles, the page's ids, the capped count (not
+    without one). Three queries: the roles, the page's ids, the capped count (not
     when the first page holds the whole list); ``tasks_by_ids`` then loads the rows.
 
     On PostgreSQL each branch (my inbox, each kind of taker I can be) walks the waiting
