@@ -26,7 +26,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
+from django.utils.encoding import force_str
 from django.utils.functional import Promise
+from django.utils.hashable import make_hashable
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -200,9 +202,9 @@ class _ColumnPlan:
         self.accessor = accessor
         self.path = tuple(accessor.bits[:-1])
         self.last = accessor.bits[-1] if accessor.bits else ""
-        # Per model class: does the cell show a choice's label (``get_FOO_display``), as
-        # django-tables2 does for a field with choices?
-        self.displays: dict[type, bool] = {}
+        # Per model class: the labels of a field with choices, which django-tables2 shows
+        # (``get_FOO_display``) instead of the stored value; None for other fields.
+        self.displays: dict[type, dict | None] = {}
 
     def render(self, row, value=None):
         bound = self.bound
@@ -218,11 +220,14 @@ class _ColumnPlan:
         content = bound.render(**wanted)
         return bound.link(content, **kwargs) if bound.link else content
 
-    def _shows_display(self, record: Model) -> bool:
+    def _choices(self, record: Model) -> dict | None:
+        """The labels of the column's field's choices (None: not a choice field), built
+        once per model rather than once per cell as ``get_FOO_display`` does."""
         model = type(record)
         if model not in self.displays:
             field = self.accessor.get_field(record)
-            self.displays[model] = bool(getattr(field, "choices", None))
+            choices = getattr(field, "choices", None)
+            self.displays[model] = dict(make_hashable(field.flatchoices)) if choices else None
         return self.displays[model]
 
     def cell(self, row) -> Any:
@@ -238,8 +243,10 @@ class _ColumnPlan:
             return self._library_cell(row)
         if owner is None:
             value = None
-        elif self._shows_display(record):
-            value = getattr(owner, f"get_{self.last}_display")()
+        elif (choices := self._choices(record)) is not None:
+            # What get_FOO_display() gives, from the labels built once.
+            raw = getattr(owner, self.last)
+            value = force_str(choices.get(make_hashable(raw), raw), strings_only=True)
         else:
             value = getattr(owner, self.last, _MISSING)
             if value is _MISSING:
