@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One page's repeated look-ups of the user's roles and scope, once per GET (core/memo.py).
+    "core.memo.RequestMemoMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: lists and filters answer htmx requests with the part that changes.
     "django_htmx.middleware.HtmxMiddleware",
@@ -378,7 +380,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "workflows.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     # Per user (a token or a session) and per address for anonymous callers; over the rate
     # the API answers 429 with Retry-After.

@@ -8,7 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from .models import BOARD_ROLES, BoardMember, Role, UnitRole
+from .models import BOARD_ROLES, Role
+from .selectors import user_seats
 
 
 @dataclass(frozen=True)
@@ -19,20 +20,9 @@ class NavItem:
 
 
 def user_roles(request) -> set[str]:
-    """The roles the user holds anywhere (unit roles and active board roles), counted once
-    per request."""
-    cached = getattr(request, "_dvk_roles", None)
-    if cached is not None:
-        return cached
-    user = request.user
-    roles = set(UnitRole.objects.filter(user=user).values_list("role", flat=True).distinct())
-    roles |= set(
-        BoardMember.objects.filter(user=user, board__is_active=True)
-        .values_list("role", flat=True)
-        .distinct()
-    )
-    request._dvk_roles = roles
-    return roles
+    """The roles the user holds anywhere (unit roles and active board roles), from the seats
+    the page reads once."""
+    return user_seats(user=request.user).role_names
 
 
 def _items(request) -> list[NavItem]:

@@ -10,6 +10,7 @@ silently: the page says what it ignored and shows the default instead.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,14 +19,21 @@ import django_tables2 as tables
 import tablib
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
+from django.utils.encoding import force_str
 from django.utils.functional import Promise
+from django.utils.hashable import make_hashable
 from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django_tables2.utils import signature
 
 from .forms import CleanTextForm
 
@@ -98,6 +106,42 @@ def filter_notices(form: forms.Form) -> list[str]:
     return []
 
 
+# The rendered fields of an unbound filter form, kept this long (the key changes with any
+# choice, so this only bounds the memory of keys no longer used).
+FILTER_FIELDS_CACHE_SECONDS = 24 * 3600
+
+
+def _filter_fields_key(form: forms.Form) -> str:
+    """A key for what an unbound filter form renders: its class, the language and every
+    choice of its fields (a model choice field's from the database: a field or phase
+    added, renamed or removed makes a new key, so the cache never serves stale options)."""
+    parts = [type(form).__module__, type(form).__qualname__, get_language() or ""]
+    for name, form_field in form.fields.items():
+        choices = getattr(form_field, "choices", None)
+        if choices is not None:
+            parts.append(name)
+            parts.extend(f"{value}\x1f{label}" for value, label in choices)
+    digest = hashlib.sha256("\x1e".join(map(str, parts)).encode()).hexdigest()
+    return f"listing:filter-fields:{digest}"
+
+
+def filter_fields_html(form: forms.Form | None) -> SafeString:
+    """A list's filter fields, rendered. Widgets render through a template each (a select,
+    each of its options, its label and help), the costliest part of a list page after its
+    rows; an unbound form (the list as first opened) renders the same for every user, so
+    its HTML is cached under ``_filter_fields_key``."""
+    if form is None:
+        return mark_safe("")
+    if form.is_bound:
+        return render_to_string("core/_filter_fields.html", {"filter_form": form})
+    key = _filter_fields_key(form)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("core/_filter_fields.html", {"filter_form": form})
+        cache.set(key, str(html), FILTER_FIELDS_CACHE_SECONDS)
+    return mark_safe(html)
+
+
 # --- tables --------------------------------------------------------------------------------
 
 
@@ -128,6 +172,110 @@ def configure(request: HttpRequest, table: tables.Table, state: ListState) -> No
             _("There is no page %(value)s (the last is %(last)s); the first page is shown.")
             % {"value": page, "last": table.paginator.num_pages}
         )
+
+
+class DateColumn(tables.Column):
+    """A date in Django's short format (``SHORT_DATE_FORMAT``), ``default`` when empty.
+
+    django-tables2's ``DateColumn`` renders a template for every cell; this is the same
+    text from the ``date`` filter called directly."""
+
+    def render(self, value):
+        return date_filter(value, "SHORT_DATE_FORMAT") or self.default
+
+
+class _ColumnPlan:
+    """What a column's cells need, worked out once per table rather than once per cell:
+    django-tables2 inspects the render method's signature, rebuilds the column's
+    attributes and looks the accessor up through exceptions for every cell (about half of
+    a list page's CPU). The cells' content is the same as its ``row.items``."""
+
+    def __init__(self, bound_column):
+        self.bound = bound_column
+        self.column = bound_column.column
+        self.name = bound_column.name
+        self.css = bound_column.attrs["td"].get("class") or ""
+        args, catch_all = signature(bound_column.render)
+        self.args = None if catch_all else args
+        self.default = bound_column.default
+        accessor = tables.A(bound_column.accessor)
+        self.accessor = accessor
+        self.path = tuple(accessor.bits[:-1])
+        self.last = accessor.bits[-1] if accessor.bits else ""
+        # Per model class: the labels of a field with choices, which django-tables2 shows
+        # (``get_FOO_display``) instead of the stored value; None for other fields.
+        self.displays: dict[type, dict | None] = {}
+
+    def render(self, row, value=None):
+        bound = self.bound
+        kwargs = {
+            "value": value,
+            "record": row.record,
+            "column": self.column,
+            "bound_column": bound,
+            "bound_row": row,
+            "table": row.table,
+        }
+        wanted = kwargs if self.args is None else {name: kwargs[name] for name in self.args}
+        content = bound.render(**wanted)
+        return bound.link(content, **kwargs) if bound.link else content
+
+    def _choices(self, record: Model) -> dict | None:
+        """The labels of the column's field's choices (None: not a choice field), built
+        once per model rather than once per cell as ``get_FOO_display`` does."""
+        model = type(record)
+        if model not in self.displays:
+            field = self.accessor.get_field(record)
+            choices = getattr(field, "choices", None)
+            self.displays[model] = dict(make_hashable(field.flatchoices)) if choices else None
+        return self.displays[model]
+
+    def cell(self, row) -> Any:
+        record = row.record
+        if not isinstance(record, Model) or not self.last:
+            return self._library_cell(row)
+        owner = record
+        for bit in self.path:
+            owner = getattr(owner, bit, _MISSING)
+            if owner is None or owner is _MISSING:
+                break
+        if owner is _MISSING or (owner is not None and not isinstance(owner, Model)):
+            return self._library_cell(row)
+        if owner is None:
+            value = None
+        elif (choices := self._choices(record)) is not None:
+            # What get_FOO_display() gives, from the labels built once.
+            raw = getattr(owner, self.last)
+            value = force_str(choices.get(make_hashable(raw), raw), strings_only=True)
+        else:
+            value = getattr(owner, self.last, _MISSING)
+            if value is _MISSING:
+                return self._library_cell(row)
+            if callable(value) and not getattr(value, "do_not_call_in_templates", False):
+                return self._library_cell(row)
+        if value in self.column.empty_values:
+            return self.default
+        return self.render(row, value)
+
+    def _library_cell(self, row) -> Any:
+        """django-tables2's own path, for records and accessors the lean one does not
+        cover (dictionaries, methods, non-model objects)."""
+        return row._get_and_render_with(
+            self.bound,
+            render_func=lambda _bound, value=None: self.render(row, value),
+            default=self.default,
+        )
+
+
+_MISSING = object()
+
+
+def table_rows(table: tables.Table) -> list[list[tuple[str, Any]]]:
+    """The current page's rows as (class, content) cells, the content django-tables2's
+    ``row.items`` gives (choices' labels, ``render_<name>``, links, defaults), rendered by
+    the lean ``core/_table.html``."""
+    plans = [_ColumnPlan(column) for column in table.columns]
+    return [[(plan.css, plan.cell(row)) for plan in plans] for row in table.paginated_rows]
 
 
 def neutralise(value: Any) -> Any:
@@ -346,6 +494,8 @@ def list_context(
         "per_page_choices": PER_PAGE_CHOICES,
         "sort": sort if sort and sort.removeprefix("-") in table.columns.names() else "",
         "table": table,
+        "rows": table_rows(table),
+        "filter_fields": filter_fields_html(filter_form),
         "page": table.page,
         "notices": state.notices,
         "export": export_links(request),

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Value
 from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+from .memo import memoised
 from .models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
@@ -39,8 +40,100 @@ from .models import (
 # One rule for the web, the API, the admin and the documents: a user sees the subtrees of the
 # units where they hold a unit role or sit on an active board. Staff status opens the admin's
 # door, nothing more; only a superuser (the operator) has the whole tree.
-# ``workflows.takers.user_roles`` computes the same paths (``scope_paths``) in the query that
-# also reads the roles the queue needs; tests/test_scope_rule.py holds them equal.
+# ``user_seats`` reads the roles once per page; the scope, ``workflows.takers.user_roles``
+# (the queue's rule) and the menu derive from it; tests/test_scope_rule.py holds them equal.
+
+
+@dataclass(frozen=True)
+class UnitSeat:
+    """A unit role the user holds."""
+
+    role: str
+    unit_id: int
+    path: str
+
+
+@dataclass(frozen=True)
+class BoardSeat:
+    """A seat on a steering board (active or not)."""
+
+    role: str
+    board_id: int
+    path: str  # the board's unit's
+    depth: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class UserSeats:
+    units: tuple[UnitSeat, ...]
+    boards: tuple[BoardSeat, ...]
+
+    @property
+    def scope(self) -> list[str]:
+        """The covering paths of every unit role and active board seat."""
+        paths = {seat.path for seat in self.units}
+        paths |= {seat.path for seat in self.boards if seat.active}
+        return covering_paths(paths)
+
+    @property
+    def role_names(self) -> set[str]:
+        """The roles held anywhere: unit roles and active board roles."""
+        return {seat.role for seat in self.units} | {s.role for s in self.boards if s.active}
+
+
+def covering_paths(paths) -> list[str]:
+    """Drop paths that lie inside another path of the list."""
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if path and not any(path.startswith(top) for top in kept):
+            kept.append(path)
+    return kept
+
+
+def user_seats(*, user: Any) -> UserSeats:
+    """The user's unit roles and board seats: one query, once per page (``core.memo``); the
+    scope, the menu and the task queue's rule all read them."""
+    return memoised(("user_seats", user.pk), lambda: _user_seats(user))
+
+
+def _user_seats(user: Any) -> UserSeats:
+    def const(value, field):
+        return Value(value, output_field=field)
+
+    units = (
+        UnitRole.objects.filter(user=user)
+        .annotate(
+            seat=const("unit", CharField()),
+            ref=F("unit_id"),
+            at=F("unit__path"),
+            level=F("unit__depth"),
+            on=const(True, BooleanField()),
+        )
+        .values_list("seat", "role", "ref", "at", "level", "on")
+    )
+    boards = (
+        BoardMember.objects.filter(user=user)
+        .annotate(
+            seat=const("board", CharField()),
+            ref=F("board_id"),
+            at=F("board__unit__path"),
+            level=F("board__unit__depth"),
+            on=F("board__is_active"),
+        )
+        .values_list("seat", "role", "ref", "at", "level", "on")
+    )
+    rows = list(units.union(boards, all=True))
+    return UserSeats(
+        units=tuple(
+            UnitSeat(role, ref, at) for seat, role, ref, at, _l, _o in rows if seat == "unit"
+        ),
+        boards=tuple(
+            BoardSeat(role, ref, at, level, bool(on))
+            for seat, role, ref, at, level, on in rows
+            if seat == "board"
+        ),
+    )
 
 
 def scope_paths(*, user: Any) -> tuple[str, ...] | None:
@@ -50,20 +143,7 @@ def scope_paths(*, user: Any) -> tuple[str, ...] | None:
         return ()
     if user.is_superuser:
         return None
-    paths = (
-        UnitRole.objects.filter(user=user)
-        .values_list("unit__path", flat=True)
-        .union(
-            BoardMember.objects.filter(user=user, board__is_active=True).values_list(
-                "board__unit__path", flat=True
-            )
-        )
-    )
-    kept: list[str] = []
-    for path in sorted(set(paths)):
-        if path and not any(path.startswith(top) for top in kept):
-            kept.append(path)
-    return tuple(kept)
+    return tuple(user_seats(user=user).scope)
 
 
 def scope_filter(*, user: Any, lookup: str) -> Q:

@@ -13,7 +13,12 @@ import openpyxl
 import pytest
 
 from core.models import CycleStatus, InitiativeStatus, ReviewCycle
-from core.tests.factories import CommendationFactory, InitiativeFactory, IssuingBodyFactory
+from core.tests.factories import (
+    CommendationFactory,
+    InitiativeFactory,
+    IssuingBodyFactory,
+    UnitFactory,
+)
 from workflows.tests.factories import ReviewCycleFactory, build_world
 
 from .api_support import fast_password_hashing
@@ -462,3 +467,77 @@ def test_my_tasks_sort_by_initiative_unit_and_age_both_ways(world):
     assert notices(html) == [
         "Không sắp xếp được theo “owner__password”; đang hiển thị thứ tự mặc định."
     ]
+
+
+def _field_options(html: str) -> list[str]:
+    select = html[html.index('<select name="field"') :]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select[: select.index("</select>")])
+
+
+def test_the_cached_filter_fields_follow_a_field_added_renamed_or_removed(world):
+    from core.models import Field
+
+    client = browser(world.district.secretary)
+    before = _field_options(client.get("/initiatives/").content.decode())
+    assert before == _field_options(client.get("/initiatives/").content.decode())  # cached
+    added = Field.objects.create(code="an-ninh-moi", name="An ninh trật tự mới", position=99)
+    assert "An ninh trật tự mới" in _field_options(client.get("/initiatives/").content.decode())
+    added.name = "Quốc phòng toàn dân"
+    added.save()
+    after = _field_options(client.get("/initiatives/").content.decode())
+    assert "Quốc phòng toàn dân" in after and "An ninh trật tự mới" not in after
+    added.delete()
+    assert _field_options(client.get("/initiatives/").content.decode()) == before
+
+
+def test_the_cached_filter_fields_are_in_the_users_language(world):
+    vi = browser(world.district.secretary).get("/initiatives/").content.decode()
+    en = browser(world.district.secretary, "en").get("/initiatives/").content.decode()
+    assert "Trạng thái" in vi and "Trạng thái" not in en
+    assert ">Status</label>" in en
+
+
+def test_a_filtered_list_shows_the_chosen_values_in_its_fields(world):
+    client = browser(world.district.secretary)
+    client.get("/initiatives/")  # the unbound fields are cached
+    html = client.get("/initiatives/?status=monitored&year=2023").content.decode()
+    assert re.search(r'<option value="monitored" selected>', html)
+    assert re.search(r'name="year" value="2023"', html)
+
+
+@pytest.mark.parametrize("path", ["/commendations/", "/units/"])
+def test_a_list_page_costs_the_same_queries_for_1_and_20_rows(
+    world, path, django_assert_max_num_queries
+):
+    d = world.district
+    body = IssuingBodyFactory(unit=d.unit)
+
+    def add_row(n: int) -> None:
+        if path == "/commendations/":
+            CommendationFactory(unit=d.commune, issuer=body, recipient_name=f"Tập thể số {n}")
+        else:
+            UnitFactory(parent=d.commune, name=f"Tổ dân phố số {n}")
+
+    client = browser(d.secretary)
+    add_row(0)
+    client.get(path)  # warm up (session, content types)
+    with django_assert_max_num_queries(100) as one:
+        assert client.get(path).status_code == 200
+    for n in range(1, 20):
+        add_row(n)
+    with django_assert_max_num_queries(len(one.captured_queries)) as twenty:
+        page = client.get(path, {"per_page": 25})
+    assert page.content.decode().count("số 1") >= 11  # 1, 10..19: all are listed
+    assert len(twenty.captured_queries) == len(one.captured_queries)
+
+
+def test_a_role_granted_between_two_pages_shows_on_the_second(world):
+    """The page's memo of the user's seats (core.memo) lives for one request only."""
+    from core.models import Role, UnitRole
+
+    person = world.sibling.members[0]
+    road = world.extra["road"]  # in the other district
+    client = browser(person)
+    assert road.code not in codes_on_page(client.get("/initiatives/").content.decode())
+    UnitRole.objects.create(user=person, unit=world.district.unit, role=Role.OFFICIAL)
+    assert road.code in codes_on_page(client.get("/initiatives/").content.decode())

@@ -20,10 +20,10 @@ from django.db.models import (
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core import selectors as core_selectors
 from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
-    BoardMember,
     Commendation,
     Criterion,
     Initiative,
@@ -31,7 +31,6 @@ from core.models import (
     InitiativeStatusChange,
     ReviewCycle,
     Unit,
-    UnitRole,
     User,
 )
 from documents.models import Certificate, Decision, DecisionEntry
@@ -84,17 +83,9 @@ def decision_list(*, cycle: ReviewCycle, undecided_only: bool = False) -> QueryS
 
 def initiatives_for_user(*, user: User) -> QuerySet[Initiative]:
     """Initiatives in the subtree of every unit where the user holds a unit role or sits on
-    the unit's (active) board. Two queries for the paths and the list, one for fields."""
-    paths = list(
-        UnitRole.objects.filter(user=user)
-        .values_list("unit__path", flat=True)
-        .union(
-            BoardMember.objects.filter(user=user, board__is_active=True).values_list(
-                "board__unit__path", flat=True
-            )
-        )
-    )
-    covering = takers.covering_paths(paths)
+    the unit's (active) board. Queries for the user's seats (once per page), the list and
+    its fields."""
+    covering = core_selectors.user_seats(user=user).scope
     if not covering:
         return Initiative.objects.none()
     scope = Q()
@@ -174,7 +165,7 @@ def task_inbox(*, user: User) -> QuerySet[Task]:
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
-    """Unassigned tasks the user may take. Three queries: two for the roles, one list."""
+    """Unassigned tasks the user may take. Two queries: the roles, the list."""
     return _tasks(takers.queue_branches(user_roles(user=user)))
 
 
@@ -183,8 +174,8 @@ def _for_user_ids(user: User) -> list[QuerySet]:
 
 
 def tasks_for_user(*, user: User) -> QuerySet[Task]:
-    """My inbox and the queue I may take from, oldest first. Three queries: two for the
-    roles, one for the list."""
+    """My inbox and the queue I may take from, oldest first. Two queries: the roles, the
+    list."""
     return _tasks(_for_user_ids(user))
 
 
@@ -231,8 +222,8 @@ def task_page(
     *, user: User, after: str | None = None, size: int = 25, count_cap: int = TASK_COUNT_CAP
 ) -> TaskPage:
     """The page of my inbox and queue that follows the cursor ``after`` (the first page
-    without one). Four queries: two for the roles, the page's ids, the capped count;
-    ``tasks_by_ids`` then loads the rows.
+    without one). Three queries: the roles, the page's ids, the capped count (not
+    when the first page holds the whole list); ``tasks_by_ids`` then loads the rows.
 
     On PostgreSQL each branch (my inbox, each kind of taker I can be) walks the waiting
     tasks in order on the partial index ``workflows_task_waiting_order`` and stops after a
@@ -255,16 +246,16 @@ def task_page(
             for b in branches
         ]
         ids = parts[0].union(*parts[1:], all=True).order_by("created", "pk")
-        counted = (
-            branches[0][: count_cap + 1]
-            .union(*[b[: count_cap + 1] for b in branches[1:]], all=True)
-            .count()
+        to_count = branches[0][: count_cap + 1].union(
+            *[b[: count_cap + 1] for b in branches[1:]], all=True
         )
     else:
         ids = after_position(_selected(branches)).order_by("created", "pk")
         ids = ids.values_list("created", "pk")
-        counted = _selected(branches).order_by().values("pk")[: count_cap + 1].count()
+        to_count = _selected(branches).order_by().values("pk")[: count_cap + 1]
     rows = list(ids[: size + 1])
+    # When the first page holds the whole list, counting adds nothing.
+    counted = len(rows) if position is None and len(rows) <= size else to_count.count()
     return TaskPage(
         ids=[pk for _created, pk in rows[:size]],
         next_after=_cursor(*rows[size - 1]) if len(rows) > size else None,
@@ -276,6 +267,8 @@ def task_page(
 def tasks_by_ids(ids: Iterable[int]) -> list[Task]:
     """Tasks with what a task list shows, in the order of ``ids``; one query."""
     ids = list(ids)
+    if not ids:
+        return []  # an empty page: not even the rows' query to build
     by_id = {task.pk: task for task in _task_rows(Task.objects.filter(pk__in=ids))}
     return [by_id[pk] for pk in ids if pk in by_id]
 

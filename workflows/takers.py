@@ -24,7 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core import selectors as core_selectors
 from core.errors import NotAllowed
+from core.memo import memoised
 from core.models import (
     PATH_SEPARATOR,
     BoardMember,
@@ -209,18 +211,23 @@ def holds_board_role_above(user: User, unit: Unit, roles: Iterable[str] | None =
     """The user holds one of ``roles`` (any board role when None) on the active board of
     ``unit`` or of a unit above it: the responsible board or any board over it (who may
     discontinue an initiative or record a monitoring visit). One query."""
-    members = BoardMember.objects.filter(
-        user=user, board__unit_id__in=ancestor_ids(unit.path), board__is_active=True
+    held = memoised(
+        ("board_roles_above", user.pk, unit.path),
+        lambda: set(
+            BoardMember.objects.filter(
+                user=user, board__unit_id__in=ancestor_ids(unit.path), board__is_active=True
+            ).values_list("role", flat=True)
+        ),
     )
-    if roles is not None:
-        members = members.filter(role__in=list(roles))
-    return members.exists()
+    return bool(held if roles is None else held & set(roles))
 
 
 def may_take(taker: str, user: User | None, subject: Subject) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.pk in users_for(taker, [subject])[0]
+    return memoised(
+        ("may_take", taker, user.pk, subject), lambda: user.pk in users_for(taker, [subject])[0]
+    )
 
 
 def require(taker: str, user: User, subject: Subject) -> None:
@@ -336,7 +343,7 @@ def evaluating_board(*, cycle_board: SteeringBoard, initiative: Initiative) -> E
 
 @dataclass(frozen=True)
 class UserRoles:
-    """What a user holds, read in two queries: unit roles and board seats."""
+    """What a user holds, read from its seats (``core.selectors.user_seats``, one query)."""
 
     official_paths: tuple[str, ...]
     clerk_unit_ids: tuple[int, ...]
@@ -347,37 +354,19 @@ class UserRoles:
     scope_paths: tuple[str, ...]  # covering paths of every unit and active board held
 
 
-def covering_paths(paths: Iterable[str]) -> list[str]:
-    """Drop paths that lie inside another path of the list."""
-    kept: list[str] = []
-    for path in sorted(set(paths)):
-        if path and not any(path.startswith(top) for top in kept):
-            kept.append(path)
-    return kept
-
-
 def user_roles(*, user: User) -> UserRoles:
-    unit_roles = list(
-        UnitRole.objects.filter(user=user).values_list("role", "unit_id", "unit__path")
-    )
-    seats = list(
-        BoardMember.objects.filter(user=user).values_list(
-            "role", "board_id", "board__unit__path", "board__unit__depth", "board__is_active"
-        )
-    )
-    scope = [path for _role, _unit, path in unit_roles]
-    scope += [path for _role, _board, path, _depth, active in seats if active]
+    """The roles the queue's rule reads, from the user's seats (one query per page)."""
+    seats = core_selectors.user_seats(user=user)
+    boards = seats.boards
     return UserRoles(
-        official_paths=tuple(path for role, _unit, path in unit_roles if role == Role.OFFICIAL),
-        clerk_unit_ids=tuple(unit for role, unit, _path in unit_roles if role == Role.CLERK),
+        official_paths=tuple(s.path for s in seats.units if s.role == Role.OFFICIAL),
+        clerk_unit_ids=tuple(s.unit_id for s in seats.units if s.role == Role.CLERK),
         secretary_boards=tuple(
-            (path, depth)
-            for role, _board, path, depth, active in seats
-            if role == Role.SECRETARY and active
+            (s.path, s.depth) for s in boards if s.role == Role.SECRETARY and s.active
         ),
-        secretary_board_ids=tuple(board for role, board, *_rest in seats if role == Role.SECRETARY),
-        chair_board_ids=tuple(board for role, board, *_rest in seats if role == Role.CHAIR),
-        scope_paths=tuple(covering_paths(scope)),
+        secretary_board_ids=tuple(s.board_id for s in boards if s.role == Role.SECRETARY),
+        chair_board_ids=tuple(s.board_id for s in boards if s.role == Role.CHAIR),
+        scope_paths=tuple(seats.scope),
     )
 
 

@@ -680,11 +680,17 @@ class AttachmentForm(CleanTextForm):
         super().__init__(*args, **kwargs)
         choices = [("", _("The registration"))]
         if initiative is not None:
+            # The initiative comes from ``initiative_records``: its reports (with their
+            # cycles) and visits are loaded already; newest first.
+            reports = sorted(
+                initiative.annual_reports.all(), key=lambda r: (r.cycle.year, r.pk), reverse=True
+            )
+            visits = sorted(
+                initiative.monitoring_visits.all(), key=lambda v: (v.visited_on, v.pk), reverse=True
+            )
             choices += [
                 (f"report-{report.pk}", _("Annual report %(year)s") % {"year": report.cycle.year})
-                for report in initiative.annual_reports.select_related("cycle").order_by(
-                    "-cycle__year", "-pk"
-                )
+                for report in reports
             ]
             choices += [
                 (
@@ -692,7 +698,7 @@ class AttachmentForm(CleanTextForm):
                     _("Monitoring visit of %(day)s")
                     % {"day": visit.visited_on.strftime("%d/%m/%Y")},
                 )
-                for visit in initiative.monitoring_visits.order_by("-visited_on", "-pk")
+                for visit in visits
             ]
         self.fields["part"].choices = choices
         self.initiative = initiative

@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import listing
+
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 CODE = {"td": {"class": "text-nowrap"}}
 WIDE = {"td": {"class": "title"}}
@@ -29,8 +31,8 @@ class InitiativeTable(tables.Table):
     fields = tables.Column(verbose_name=_("Fields"), empty_values=(), orderable=False)
     phase = tables.Column(verbose_name=_("Phase"), order_by=("phase__code",))
     status = tables.Column(verbose_name=_("Status"))
-    registered_on = tables.DateColumn(
-        verbose_name=_("Registered on"), short=True, order_by=("registered_on", "pk")
+    registered_on = listing.DateColumn(
+        verbose_name=_("Registered on"), order_by=("registered_on", "pk")
     )
 
     class Meta:
@@ -64,7 +66,7 @@ class DecisionTable(tables.Table):
     )
     kind = tables.Column(verbose_name=_("Kind"))
     status = tables.Column(verbose_name=_("Status"))
-    issued_on = tables.DateColumn(verbose_name=_("Issued on"), short=True, default="–")
+    issued_on = listing.DateColumn(verbose_name=_("Issued on"), default="–")
     year = tables.Column(verbose_name=_("Year"), attrs=NUM, default="–")
 
     class Meta:
@@ -81,7 +83,7 @@ class CommendationTable(tables.Table):
         verbose_name=_("Issuing body"), accessor="issuer__name", order_by=("issuer__name",)
     )
     decision_number = tables.Column(verbose_name=_("Decision"))
-    decision_date = tables.DateColumn(verbose_name=_("Decision date"), short=True)
+    decision_date = listing.DateColumn(verbose_name=_("Decision date"))
     initiative = tables.Column(
         verbose_name=_("Initiative"),
         accessor="initiative__code",
@@ -109,7 +111,7 @@ class UnitTable(tables.Table):
     initiatives = tables.Column(
         verbose_name=_("Initiatives"), empty_values=(), orderable=False, attrs=NUM
     )
-    valid_to = tables.DateColumn(verbose_name=_("Valid to"), short=True, default="–")
+    valid_to = listing.DateColumn(verbose_name=_("Valid to"), default="–")
 
     class Meta:
         empty_text = _("No units.")
@@ -135,7 +137,7 @@ class CycleTable(tables.Table):
     )
     year = tables.Column(verbose_name=_("Year"))
     phase = tables.Column(verbose_name=_("Phase"), order_by=("phase__code",))
-    report_due = tables.DateColumn(verbose_name=_("Reports due"), short=True)
+    report_due = listing.DateColumn(verbose_name=_("Reports due"))
     pass_mark = tables.Column(verbose_name=_("Pass mark"), attrs=NUM)
     status = tables.Column(verbose_name=_("Status"))
     report_count = tables.Column(verbose_name=_("Annual reports"), attrs=NUM)

@@ -53,9 +53,10 @@ def _due_dates(tasks: list[Task]) -> dict[int, object]:
     """The due date of each task (its step's ``due``), in one query for the page's annual
     reports."""
     report_ids = {_lifecycle(t).annual_report_id for t in tasks} - {None}
-    reports = {
-        r.pk: r for r in AnnualReport.objects.filter(pk__in=report_ids).select_related("cycle")
-    }
+    reports = {}
+    if report_ids:
+        found = AnnualReport.objects.filter(pk__in=report_ids).select_related("cycle")
+        reports = {r.pk: r for r in found}
     return {
         task.pk: task.flow_task.due_on(reports.get(_lifecycle(task).annual_report_id))
         for task in tasks
