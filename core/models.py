@@ -625,3 +625,52 @@ class Commendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_name} – {self.get_award_display()} ({self.decision_number})"
+
+
+# --- Tallies: the roll-up's counts, kept by the initiatives' writers ---------------------------
+# Derived data (``core.tallies`` is their one writer; ``rebuild_tallies`` recomputes them and
+# ``rebuild_tallies --check`` compares). Each row counts the initiatives of a unit's whole
+# subtree (the unit's own included), so a roll-up reads the rows of a unit and of its
+# children instead of every initiative below it.
+
+
+class InitiativeTally(models.Model):
+    """How many initiatives of ``unit``'s subtree have this status and kind and were
+    registered in ``year``."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+    year = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "status", "kind", "year"], name="initiative_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.status} {self.kind} {self.year}: {self.n}"
+
+
+class FieldTally(models.Model):
+    """How many initiatives of ``unit``'s subtree with this status, registered in ``year``,
+    are in ``field`` (the link table, rolled up)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    year = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "field", "status", "year"], name="field_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.field_id} {self.status} {self.year}: {self.n}"
