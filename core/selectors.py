@@ -216,7 +216,13 @@ def _tallied_initiatives(
     difference. Two queries of a few hundred rows whatever the subtree's size."""
     first = start.year if start is not None else None
     last = end.year if end is not None else None
-    rows = Q(unit=unit) | Q(unit__path__startswith=unit.path, unit__depth=unit.depth + 1)
+    # The unit and its children first (an index probe of the tree), then their rows: an OR
+    # across the join would read every tally row.
+    rows = Q(
+        unit__in=Unit.objects.filter(
+            Q(pk=unit.pk) | Q(path__startswith=unit.path, depth=unit.depth + 1)
+        ).values("pk")
+    )
     whole, children = _Bucket(), []
     new_by_year: Counter[int] = Counter()
     for unit_id, path, status, kind, year, n in InitiativeTally.objects.filter(rows).values_list(
