@@ -674,3 +674,26 @@ class FieldTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.field_id} {self.status} {self.year}: {self.n}"
+
+
+class RecognitionTally(models.Model):
+    """How many initiatives of ``unit``'s subtree were recognised in exactly the calendar
+    ``years`` (e.g. "2019,2023"; by the issued decision's date, or the history line's for
+    a recognition recorded outside the workflow), in all (``field`` 0) or per field (a
+    field's id). The set of years, not one row per year: an initiative recognised in two
+    years of a period counts once in its total."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    field = models.IntegerField()  # 0: the initiatives themselves; else a Field's id
+    years = models.CharField(max_length=255)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "field", "years"], name="recognition_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.field} {self.years}: {self.n}"

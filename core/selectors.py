@@ -155,7 +155,7 @@ def movement_report_by_child(
         return buckets[key]
 
     # --- Initiatives and their fields: from the tallies when the period is whole years ---
-    if _whole_years(start, end):
+    if whole_years(start, end):
         new_by_year = _tallied_initiatives(unit=unit, start=start, end=end, bucket=bucket)
     else:
         new_by_year = _counted_initiatives(
@@ -200,7 +200,7 @@ def movement_report_by_child(
     )
 
 
-def _whole_years(start: dt.date | None, end: dt.date | None) -> bool:
+def whole_years(start: dt.date | None, end: dt.date | None) -> bool:
     """Whether the period starts on a 1 January and ends on a 31 December (either open):
     the tallies count by registration year."""
     return (start is None or (start.month, start.day) == (1, 1)) and (

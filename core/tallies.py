@@ -30,16 +30,22 @@ from .models import (
     PATH_STEP_WIDTH,
     FieldTally,
     Initiative,
+    InitiativeStatus,
+    InitiativeStatusChange,
     InitiativeTally,
+    RecognitionTally,
     Unit,
 )
 
 STEP = PATH_STEP_WIDTH + len(PATH_SEPARATOR)
 INITIATIVE_KEY = ("unit_id", "status", "kind", "year")
 FIELD_KEY = ("unit_id", "field_id", "status", "year")
+RECOGNITION_KEY = ("unit_id", "field", "years")
+# The history ``source`` of a recognition the workflow made: its decision's date counts.
+WORKFLOW_RECOGNITION = "recognition_decision_issue"
 UPSERT_ROWS = 100  # rows per INSERT … ON CONFLICT (5 parameters each)
 
-Tallies = tuple[Counter[tuple], Counter[tuple]]
+Tallies = tuple[Counter[tuple], Counter[tuple], Counter[tuple]]
 
 
 def _ancestors(path: str) -> list[int]:
@@ -57,7 +63,9 @@ def _counts(initiative_ids: Collection[int]) -> Tallies:
     its owner unit, and in it."""
     initiatives: Counter[tuple] = Counter()
     fields: Counter[tuple] = Counter()
+    recognitions: Counter[tuple] = Counter()
     for chunk in chunks(sorted(set(initiative_ids))):
+        recognitions.update(_recognition_counts(chunk))
         subset = Initiative.objects.filter(pk__in=chunk).order_by()
         for path, status, kind, year, n in (
             subset.annotate(year=ExtractYear("registered_on"))
@@ -75,7 +83,45 @@ def _counts(initiative_ids: Collection[int]) -> Tallies:
         ):
             for unit_id in _ancestors(path):
                 fields[(unit_id, field_id, status, year)] += n
-    return initiatives, fields
+    return initiatives, fields, recognitions
+
+
+def _recognition_counts(initiative_ids: Collection[int] | None) -> Counter[tuple]:
+    """``RecognitionTally`` rows of the given initiatives (``None``: all of them): each
+    recognised one counted, with the set of years of its recognitions, in every unit above
+    its owner unit and in it, in all and in each of its fields. The recognitions are those
+    the statistics count (``stats.selectors``): an issued recognition decision's date, or
+    the history line's for one recorded outside the workflow."""
+    from documents.models import DecisionStatus  # the workflow's apps sit above core
+    from workflows.models import AnnualReport
+
+    decided = AnnualReport.objects.filter(recognition_decision__status=DecisionStatus.ISSUED)
+    recorded = InitiativeStatusChange.objects.filter(to_status=InitiativeStatus.RECOGNISED).exclude(
+        source=WORKFLOW_RECOGNITION
+    )
+    if initiative_ids is not None:
+        decided = decided.filter(initiative_id__in=initiative_ids)
+        recorded = recorded.filter(initiative_id__in=initiative_ids)
+    columns = ("initiative_id", "y", "initiative__owner_unit__path", "initiative__fields")
+    found: dict[int, tuple[str, set[int], set[int]]] = {}
+    for pk, year, path, field_id in (
+        decided.order_by()
+        .annotate(y=ExtractYear("recognition_decision__issued_on"))
+        .values_list(*columns)
+        .union(recorded.order_by().annotate(y=ExtractYear("at")).values_list(*columns))
+    ):
+        _path, years, fields = found.setdefault(pk, (path, set(), set()))
+        years.add(year)
+        if field_id is not None:
+            fields.add(field_id)
+    counts: Counter[tuple] = Counter()
+    for path, years, fields in found.values():
+        key = ",".join(str(year) for year in sorted(years))
+        for unit_id in _ancestors(path):
+            counts[(unit_id, 0, key)] += 1
+            for field_id in fields:
+                counts[(unit_id, field_id, key)] += 1
+    return counts
 
 
 def _upsert(model: type, key: tuple[str, ...], delta: Counter[tuple]) -> None:
@@ -103,25 +149,23 @@ def _upsert(model: type, key: tuple[str, ...], delta: Counter[tuple]) -> None:
 def _apply(delta: Tallies) -> None:
     _upsert(InitiativeTally, INITIATIVE_KEY, delta[0])
     _upsert(FieldTally, FIELD_KEY, delta[1])
+    _upsert(RecognitionTally, RECOGNITION_KEY, delta[2])
 
 
 @transaction.atomic
 def initiative_tallies_add(*, initiative_ids: Collection[int], sign: int = 1) -> None:
     """Count the initiatives in (``sign`` 1: just created, their fields linked) or out
     (``sign`` -1: about to be deleted) of the tallies."""
-    initiatives, fields = _counts(initiative_ids)
     _apply(
-        (
-            Counter({k: sign * n for k, n in initiatives.items()}),
-            Counter({k: sign * n for k, n in fields.items()}),
-        )
+        tuple(Counter({k: sign * n for k, n in part.items()}) for part in _counts(initiative_ids))
     )
 
 
 @contextmanager
 def initiative_tallies_follow(*, initiative_ids: Collection[int]) -> Iterator[None]:
-    """Around a change of these initiatives (status, kind, owner, date, fields): the
-    tallies move by the difference between after and before, in the same transaction."""
+    """Around a change of these initiatives (status, kind, owner, date, fields, a
+    recognition): the tallies move by the difference between after and before, in the
+    same transaction."""
     ids = sorted(set(initiative_ids))
     with transaction.atomic():
         before = _counts(ids)
@@ -132,7 +176,7 @@ def initiative_tallies_follow(*, initiative_ids: Collection[int]) -> Iterator[No
             change = Counter(new)
             change.subtract(old)
             delta.append(change)
-        _apply((delta[0], delta[1]))
+        _apply((delta[0], delta[1], delta[2]))
 
 
 def _levels(model: type) -> Iterator[list[tuple]]:
@@ -177,23 +221,33 @@ def initiative_tallies_rebuild() -> int:
         columns = [c.removesuffix("_id") for c in key] + ["n"]
         for rows in _levels(model):
             written += insert_rows(model, columns, rows)
+    RecognitionTally.objects.all().delete()
+    written += insert_rows(
+        RecognitionTally,
+        ["unit", "field", "years", "n"],
+        [(*key, n) for key, n in _recognition_counts(None).items()],
+    )
     return written
+
+
+def _stored(model: type, key: tuple[str, ...]) -> Counter[tuple]:
+    return Counter({row[:-1]: row[-1] for row in model.objects.values_list(*key, "n").iterator()})
 
 
 def initiative_tallies_mismatches(*, limit: int = 20) -> list[str]:
     """How the stored tallies differ from a count from scratch (empty: they match)."""
     problems = []
-    for model, key in TABLES:
-        expected = Counter({row[:-1]: row[-1] for rows in _levels(model) for row in rows})
-        stored = Counter(
-            {row[:-1]: row[-1] for row in model.objects.values_list(*key, "n").iterator()}
-        )
+    comparisons = [
+        (model, key, Counter({row[:-1]: row[-1] for rows in _levels(model) for row in rows}))
+        for model, key in TABLES
+    ]
+    comparisons.append((RecognitionTally, RECOGNITION_KEY, _recognition_counts(None)))
+    for model, key, expected in comparisons:
+        stored = _stored(model, key)
         for row in sorted(expected.keys() | stored.keys()):
             if expected[row] != stored[row]:
                 problems.append(
                     f"{model.__name__} {dict(zip(key, row, strict=True))}: "
                     f"stored {stored[row]}, counted {expected[row]}"
                 )
-                if len(problems) >= limit:
-                    return problems
-    return problems
+    return problems[:limit]

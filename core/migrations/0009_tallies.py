@@ -7,14 +7,19 @@ from django.db import migrations, models
 def count_existing(apps, schema_editor):
     """Count what is already there (the tallies' writer, as of this migration: its
     models have the columns created just above)."""
+    from core.models import Initiative
     from core.tallies import initiative_tallies_rebuild
 
-    initiative_tallies_rebuild()
+    if Initiative.objects.exists():
+        initiative_tallies_rebuild()
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0008_unaccent"),
+        # The recognitions counted are the workflow's too (annual reports, decisions).
+        ("documents", "0005_print_sweep_schedule"),
+        ("workflows", "0008_attachments"),
     ]
 
     operations = [
@@ -81,6 +86,35 @@ class Migration(migrations.Migration):
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("unit", "status", "kind", "year"), name="initiative_tally_key"
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="RecognitionTally",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.IntegerField()),
+                ("years", models.CharField(max_length=255)),
+                ("n", models.IntegerField(default=0)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "field", "years"), name="recognition_tally_key"
                     )
                 ],
             },

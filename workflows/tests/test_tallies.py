@@ -17,22 +17,25 @@ from core.models import (
     InitiativeStatus,
     InitiativeTally,
     Phase,
+    RecognitionTally,
 )
 from core.selectors import movement_report_by_child
 from core.services import StatusChange, initiative_statuses_record_bulk, unit_merge
 from core.tallies import initiative_tallies_mismatches, initiative_tallies_rebuild
+from stats.selectors import movement_statistics
 from workflows import services
 
 REFUSED = (InvalidInput, NotAllowed, WrongState)
 
 
 def both_ways(monkeypatch, unit, **period):
-    """``movement_report_by_child`` from the tallies and counted from the initiatives."""
-    branches = [unit.path]
-    tallied = movement_report_by_child(unit=unit, branches=branches, **period)
+    """The statistics (``movement_report``'s figures per branch, the recognitions) from the
+    tallies and counted from the initiatives."""
+    today = dt.date(2026, 6, 1)
+    tallied = movement_statistics(unit=unit, today=today, **period)
     with monkeypatch.context() as patch:
-        patch.setattr(selectors, "_whole_years", lambda start, end: False)
-        counted = movement_report_by_child(unit=unit, branches=branches, **period)
+        patch.setattr(selectors, "whole_years", lambda start, end: False)
+        counted = movement_statistics(unit=unit, today=today, **period)
     return tallied, counted
 
 
@@ -137,6 +140,7 @@ def test_tallies_follow_random_writes_through_the_services(world, monkeypatch, s
     rng = random.Random(seed)
     random_writes(world, rng, steps=40)
     assert Initiative.objects.count() > 10
+    assert RecognitionTally.objects.filter(field=0).exists()  # some were recognised
     assert initiative_tallies_mismatches() == []
 
     # Units move in the tree: the sibling district's commune merges into the other one.
