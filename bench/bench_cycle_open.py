@@ -84,6 +84,7 @@ def build(n: int, seed: int):
         User,
         path_step,
     )
+    from core.tallies import initiative_tallies_rebuild
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC)
@@ -208,6 +209,8 @@ def build(n: int, seed: int):
             ["initiative_id", "from_status", "to_status", "at", "reason", "source"],
             ((pk, "registered", statuses[pk - 1], now, "", "bench") for pk in range(1, total + 1)),
         )
+    # Written by COPY, not the services: the statistics' tallies are counted once here.
+    initiative_tallies_rebuild()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     return board, secretary, phase, len(units), total

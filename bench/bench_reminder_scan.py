@@ -92,6 +92,7 @@ def build(n: int, seed: int) -> tuple[int, int]:
         UnitKind,
         path_step,
     )
+    from core.tallies import initiative_tallies_rebuild
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC)
@@ -253,6 +254,8 @@ def build(n: int, seed: int) -> tuple[int, int]:
             ],
             ((pk, cycle.pk, 2025, REPORT_DUE, "pending", "", False, now) for pk in range(1, n + 1)),
         )
+    # Written by COPY, not the services: the statistics' tallies are counted once here.
+    initiative_tallies_rebuild()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     return len(units), len(owners)

@@ -30,6 +30,7 @@ from .models import (
 )
 from .selectors import scope_filter, scope_paths
 from .services import board_members_changed, units_rebuild_paths
+from .tallies import initiative_tallies_add
 from .tokens import tokens_revoke
 
 admin.site.site_header = _("Administration of the “Dân vận khéo” emulation movement")
@@ -308,6 +309,25 @@ class InitiativeAdmin(LargeTableAdmin):
     # The status moves only through the workflow, which writes the history line with it.
     readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [HistoryInline]
+
+    # The owner unit, kind, date and fields are counted in the tallies (``core.tallies``):
+    # out before the change (the fields are saved after the row), in once it is saved.
+    def save_model(self, request, obj, form, change):
+        if change:
+            initiative_tallies_add(initiative_ids=[obj.pk], sign=-1)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        initiative_tallies_add(initiative_ids=[form.instance.pk])
+
+    def delete_model(self, request, obj):
+        initiative_tallies_add(initiative_ids=[obj.pk], sign=-1)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        initiative_tallies_add(initiative_ids=list(queryset.values_list("pk", flat=True)), sign=-1)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(InitiativeStatusChange)

@@ -48,6 +48,7 @@ from .models import (
     UnitRole,
     User,
 )
+from .tallies import initiative_tallies_add
 
 DEMO_PASSWORD = "dvk-demo-2026"
 # Share of the later collective initiatives that replicate an earlier model.
@@ -431,6 +432,9 @@ def demo_delete() -> int:
                 Q(unit__in=units) | Q(initiative__in=initiatives) | Q(issuer__unit__in=units)
             ).delete()[0]
             deleted += InitiativeStatusChange.objects.filter(initiative__in=initiatives).delete()[0]
+            initiative_tallies_add(
+                initiative_ids=list(initiatives.values_list("pk", flat=True)), sign=-1
+            )
             deleted += initiatives.delete()[0]
             deleted += ReviewCycle.objects.filter(board__unit__in=units).delete()[0]
             deleted += User.objects.filter(username__in=usernames, unit__in=units).delete()[0]
@@ -722,6 +726,7 @@ def demo_build() -> dict[str, int]:
         ),
         batch_size=2000,
     )
+    initiative_tallies_add(initiative_ids=list(ids.values()))
     # The initiatives were created in their last status: the service writes the history
     # (and finds every status already right).
     services.initiative_statuses_record_bulk(

@@ -625,3 +625,75 @@ class Commendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_name} – {self.get_award_display()} ({self.decision_number})"
+
+
+# --- Tallies: the roll-up's counts, kept by the initiatives' writers ---------------------------
+# Derived data (``core.tallies`` is their one writer; ``rebuild_tallies`` recomputes them and
+# ``rebuild_tallies --check`` compares). Each row counts the initiatives of a unit's whole
+# subtree (the unit's own included), so a roll-up reads the rows of a unit and of its
+# children instead of every initiative below it.
+
+
+class InitiativeTally(models.Model):
+    """How many initiatives of ``unit``'s subtree have this status and kind and were
+    registered in ``year``."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+    year = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "status", "kind", "year"], name="initiative_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.status} {self.kind} {self.year}: {self.n}"
+
+
+class FieldTally(models.Model):
+    """How many initiatives of ``unit``'s subtree with this status, registered in ``year``,
+    are in ``field`` (the link table, rolled up)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    year = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "field", "status", "year"], name="field_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.field_id} {self.status} {self.year}: {self.n}"
+
+
+class RecognitionTally(models.Model):
+    """How many initiatives of ``unit``'s subtree were recognised in exactly the calendar
+    ``years`` (e.g. "2019,2023"; by the issued decision's date, or the history line's for
+    a recognition recorded outside the workflow), in all (``field`` 0) or per field (a
+    field's id). The set of years, not one row per year: an initiative recognised in two
+    years of a period counts once in its total."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    field = models.IntegerField()  # 0: the initiatives themselves; else a Field's id
+    years = models.CharField(max_length=255)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "field", "years"], name="recognition_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.field} {self.years}: {self.n}"

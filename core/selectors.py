@@ -26,9 +26,11 @@ from .models import (
     BoardMember,
     Commendation,
     Field,
+    FieldTally,
     Initiative,
     InitiativeKind,
     InitiativeStatus,
+    InitiativeTally,
     IssuingBody,
     Phase,
     RecipientKind,
@@ -232,48 +234,13 @@ def movement_report_by_child(
             buckets[key] = _Bucket()
         return buckets[key]
 
-    # --- Initiatives: one GROUP BY branch, status, kind over the subtree --------------------
-    initiatives = Initiative.objects.filter(owner_unit__path__startswith=unit.path)
-    if end is not None:
-        initiatives = initiatives.filter(registered_on__lte=end)
-    rows = (
-        initiatives.order_by()
-        .annotate(
-            branch=Substr("owner_unit__path", 1, branch_length), year=ExtractYear("registered_on")
+    # --- Initiatives and their fields: from the tallies when the period is whole years ---
+    if whole_years(start, end):
+        new_by_year = _tallied_initiatives(unit=unit, start=start, end=end, bucket=bucket)
+    else:
+        new_by_year = _counted_initiatives(
+            unit=unit, start=start, end=end, branch_length=branch_length, bucket=bucket
         )
-        .values("branch", "status", "kind", "year")
-        .annotate(n=Count("id"), new=count_since(start, "registered_on"))
-    )
-    new_by_year: Counter[int] = Counter()
-    # At most |branches| x |statuses| x |kinds| x |years| rows; the year gives the
-    # statistics' registrations per year from the same scan.
-    for row in rows:
-        b = bucket(row["branch"])
-        b.by_status[row["status"]] += row["n"]
-        if row["status"] in ENDED_STATUSES:
-            continue
-        b.by_kind[row["kind"]] += row["n"]
-        b.new_by_kind[row["kind"]] += row["new"]
-        new_by_year[row["year"]] += row["new"]
-
-    # --- Fields: one GROUP BY branch, field over the M2M link table -------------------------
-    links = Initiative.fields.through.objects.filter(
-        initiative__owner_unit__path__startswith=unit.path
-    ).exclude(initiative__status__in=ENDED_STATUSES)
-    if end is not None:
-        links = links.filter(initiative__registered_on__lte=end)
-    for row in (
-        links.order_by()
-        .annotate(branch=Substr("initiative__owner_unit__path", 1, branch_length))
-        .values("branch", "field_id")
-        .annotate(
-            # Counting a column of the (initiative, field) unique index keeps the link
-            # table out of the heap (index-only scan) on PostgreSQL.
-            n=Count("initiative_id"),
-            new=count_since(start, "initiative__registered_on", "initiative_id"),
-        )
-    ):
-        bucket(row["branch"]).fields[row["field_id"]] = (row["n"], row["new"])
     catalogue = list(
         Field.objects.order_by("position", "code").values_list("id", "code", "is_active")
     )
@@ -313,6 +280,116 @@ def movement_report_by_child(
     )
 
 
+def whole_years(start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether the period starts on a 1 January and ends on a 31 December (either open):
+    the tallies count by registration year."""
+    return (start is None or (start.month, start.day) == (1, 1)) and (
+        end is None or (end.month, end.day) == (12, 31)
+    )
+
+
+def _tallied_initiatives(
+    *, unit: Unit, start: dt.date | None, end: dt.date | None, bucket: Any
+) -> Counter[int]:
+    """The initiatives' and fields' counts of each branch from the tallies: the rows of
+    ``unit`` (its whole subtree) and of its children; what the unit owns directly is the
+    difference. Two queries of a few hundred rows whatever the subtree's size."""
+    first = start.year if start is not None else None
+    last = end.year if end is not None else None
+    # The unit and its children first (an index probe of the tree), then their rows: an OR
+    # across the join would read every tally row.
+    rows = Q(
+        unit__in=Unit.objects.filter(
+            Q(pk=unit.pk) | Q(path__startswith=unit.path, depth=unit.depth + 1)
+        ).values("pk")
+    )
+    whole, children = _Bucket(), []
+    new_by_year: Counter[int] = Counter()
+    for unit_id, path, status, kind, year, n in InitiativeTally.objects.filter(rows).values_list(
+        "unit_id", "unit__path", "status", "kind", "year", "n"
+    ):
+        if last is not None and year > last:
+            continue
+        new = n if first is None or year >= first else 0
+        if unit_id == unit.pk:
+            whole.count_initiatives(status=status, kind=kind, n=n, new=new)
+            if status not in ENDED_STATUSES:
+                new_by_year[year] += new
+        else:
+            bucket(path).count_initiatives(status=status, kind=kind, n=n, new=new)
+            children.append(path)
+    for unit_id, path, field_id, year, n in (
+        FieldTally.objects.filter(rows)
+        .exclude(status__in=ENDED_STATUSES)
+        .values_list("unit_id", "unit__path", "field_id", "year", "n")
+    ):
+        if last is not None and year > last:
+            continue
+        new = n if first is None or year >= first else 0
+        if unit_id == unit.pk:
+            whole.count_field(field_id=field_id, n=n, new=new)
+        else:
+            bucket(path).count_field(field_id=field_id, n=n, new=new)
+            children.append(path)
+    own = whole.minus([bucket(path) for path in set(children)])
+    if not own.is_empty():
+        bucket(unit.path).add(own)
+    return new_by_year
+
+
+def _counted_initiatives(
+    *,
+    unit: Unit,
+    start: dt.date | None,
+    end: dt.date | None,
+    branch_length: int,
+    bucket: Any,
+) -> Counter[int]:
+    """The same counts from the initiatives and their field links themselves (a period
+    that is not whole years): a GROUP BY branch over the subtree."""
+    # --- Initiatives: one GROUP BY branch, status, kind over the subtree --------------------
+    initiatives = Initiative.objects.filter(owner_unit__path__startswith=unit.path)
+    if end is not None:
+        initiatives = initiatives.filter(registered_on__lte=end)
+    rows = (
+        initiatives.order_by()
+        .annotate(
+            branch=Substr("owner_unit__path", 1, branch_length), year=ExtractYear("registered_on")
+        )
+        .values("branch", "status", "kind", "year")
+        .annotate(n=Count("id"), new=count_since(start, "registered_on"))
+    )
+    new_by_year: Counter[int] = Counter()
+    # At most |branches| x |statuses| x |kinds| x |years| rows; the year gives the
+    # statistics' registrations per year from the same scan.
+    for row in rows:
+        bucket(row["branch"]).count_initiatives(
+            status=row["status"], kind=row["kind"], n=row["n"], new=row["new"]
+        )
+        if row["status"] not in ENDED_STATUSES:
+            new_by_year[row["year"]] += row["new"]
+
+    # --- Fields: one GROUP BY branch, field over the M2M link table -------------------------
+    links = Initiative.fields.through.objects.filter(
+        initiative__owner_unit__path__startswith=unit.path
+    ).exclude(initiative__status__in=ENDED_STATUSES)
+    if end is not None:
+        links = links.filter(initiative__registered_on__lte=end)
+    for row in (
+        links.order_by()
+        .annotate(branch=Substr("initiative__owner_unit__path", 1, branch_length))
+        .values("branch", "field_id")
+        .annotate(
+            # Counting a column of the (initiative, field) unique index keeps the link
+            # table out of the heap (index-only scan) on PostgreSQL.
+            n=Count("initiative_id"),
+            new=count_since(start, "initiative__registered_on", "initiative_id"),
+        )
+    ):
+        bucket(row["branch"]).count_field(field_id=row["field_id"], n=row["n"], new=row["new"])
+    return new_by_year
+
+
 @dataclass
 class _Bucket:
     """Counts of one branch of the tree, summed into the whole."""
@@ -325,13 +402,43 @@ class _Bucket:
     by_recipient_kind: Counter[str] = dc_field(default_factory=Counter)
     by_issuer: Counter[str] = dc_field(default_factory=Counter)
 
+    def count_initiatives(self, *, status: str, kind: str, n: int, new: int) -> None:
+        """``n`` initiatives in this status and kind, ``new`` of them registered in the
+        period (by status all of them, by kind those not withdrawn or discontinued)."""
+        self.by_status[status] += n
+        if status not in ENDED_STATUSES:
+            self.by_kind[kind] += n
+            self.new_by_kind[kind] += new
+
+    def count_field(self, *, field_id: int, n: int, new: int) -> None:
+        old_n, old_new = self.fields.get(field_id, (0, 0))
+        self.fields[field_id] = (old_n + n, old_new + new)
+
+    def minus(self, parts: list[_Bucket]) -> _Bucket:
+        """The initiatives' counts of this bucket less those of ``parts`` (zeros left out)."""
+        rest = _Bucket()
+        for name in ("by_status", "by_kind", "new_by_kind"):
+            counter = Counter(getattr(self, name))
+            for part in parts:
+                counter.subtract(getattr(part, name))
+            setattr(rest, name, +counter)
+        for field_id, (n, new) in self.fields.items():
+            for part in parts:
+                part_n, part_new = part.fields.get(field_id, (0, 0))
+                n, new = n - part_n, new - part_new
+            if n or new:
+                rest.fields[field_id] = (n, new)
+        return rest
+
+    def is_empty(self) -> bool:
+        return not (self.by_status or self.fields)
+
     def add(self, other: _Bucket) -> None:
         for name in ("by_status", "by_kind", "new_by_kind", "by_award", "by_recipient_kind"):
             getattr(self, name).update(getattr(other, name))
         self.by_issuer.update(other.by_issuer)
         for field_id, (n, new) in other.fields.items():
-            old_n, old_new = self.fields.get(field_id, (0, 0))
-            self.fields[field_id] = (old_n + n, old_new + new)
+            self.count_field(field_id=field_id, n=n, new=new)
 
     def figures(self, catalogue: list[tuple[int, str, bool]]) -> dict[str, Any]:
         by_kind = {kind: self.by_kind[kind] for kind in InitiativeKind.values}

@@ -32,6 +32,7 @@ from .models import (
     User,
     path_step,
 )
+from .tallies import initiative_tallies_follow, initiative_tallies_rebuild
 
 
 def compute_tree_paths(
@@ -90,9 +91,14 @@ def units_rebuild_paths() -> int:
         for pk, _parent, _successor, path, depth in rows
         if (paths[pk], depths[pk]) != (path, depth)
     ]
+    # A unit that had a place in the tree and moves; a new one (no path yet) counts nothing.
+    moved = any(path and paths[pk] != path for pk, _parent, _successor, path, _d in rows)
     table = connection.ops.quote_name(Unit._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET path = %s, depth = %s WHERE id = %s", changed)
+    if moved:
+        # The tallies count each initiative in the units above its owner.
+        initiative_tallies_rebuild()
     return len(changed)
 
 
@@ -155,16 +161,18 @@ def initiative_record_status(
     if to_status not in InitiativeStatus.values:
         raise InvalidInput(_("Unknown status: %(status)s") % {"status": to_status})
     initiative.status = to_status
-    initiative.save(update_fields=["status", "updated_at"])
-    return InitiativeStatusChange.objects.create(
-        initiative=initiative,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        reason=reason,
-        source=source,
-        at=at or timezone.now(),
-    )
+    # The status, and a recognition's history line, are counted in the tallies.
+    with initiative_tallies_follow(initiative_ids=[initiative.pk]):
+        initiative.save(update_fields=["status", "updated_at"])
+        return InitiativeStatusChange.objects.create(
+            initiative=initiative,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            reason=reason,
+            source=source,
+            at=at or timezone.now(),
+        )
 
 
 # --- board members --------------------------------------------------------------------------
@@ -391,17 +399,20 @@ def _record_statuses(
     for initiative_id, change in last.items():
         if change.from_status:  # a history's first line: the row was created in this status
             by_status.setdefault(change.to_status, []).append(initiative_id)
-    for status, ids in by_status.items():
-        for chunk in chunks(ids):
-            Initiative.objects.filter(pk__in=chunk).exclude(status=status).update(
-                status=status, updated_at=at
-            )
-    return insert_rows(
-        InitiativeStatusChange,
-        ("initiative", "from_status", "to_status", "at"),
-        ((c.initiative_id, c.from_status, c.to_status, c.at or at) for c in batch),
-        constants={"actor": actor.pk if actor else None, "reason": reason, "source": source},
-    )
+    # The statuses, and recognitions' history lines (new initiatives' too), are counted in
+    # the tallies.
+    with initiative_tallies_follow(initiative_ids=list(last)):
+        for status, ids in by_status.items():
+            for chunk in chunks(ids):
+                Initiative.objects.filter(pk__in=chunk).exclude(status=status).update(
+                    status=status, updated_at=at
+                )
+        return insert_rows(
+            InitiativeStatusChange,
+            ("initiative", "from_status", "to_status", "at"),
+            ((c.initiative_id, c.from_status, c.to_status, c.at or at) for c in batch),
+            constants={"actor": actor.pk if actor else None, "reason": reason, "source": source},
+        )
 
 
 # --- Issuing bodies -----------------------------------------------------------------------

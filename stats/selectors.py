@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from core import selectors as core_selectors
 from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
@@ -28,19 +31,19 @@ from core.models import (
     InitiativeStatus,
     InitiativeStatusChange,
     Phase,
+    RecognitionTally,
     ReviewCycle,
     Unit,
     UnitKind,
 )
 from core.selectors import count_since, movement_report_by_child, report_period
+from core.tallies import WORKFLOW_RECOGNITION
 from documents.models import DecisionStatus
 from workflows.models import AnnualReport, AnnualReportStatus
 
 from .models import SHARE_KINDS, Indicator, IndicatorValueKind, Target, TargetKind, UnitIndicator
 
 TOP_REPLICATED = 10
-# The history ``source`` of a recognition the workflow made (its decision's date counts).
-WORKFLOW_RECOGNITION = "recognition_decision_issue"
 
 
 def _branch_length(unit: Unit) -> int:
@@ -105,16 +108,18 @@ def movement_statistics(
     indicators = _indicators(
         unit=unit, units_by_kind=boards["units"], last_year=(end or today).year
     )
-    rows = _recognition_rows(unit=unit, start=start, end=end)
-    recognised = _recognised(rows=rows)
-    pairs = {(initiative, y) for initiative, y, _field in rows}
+    recognitions = _recognitions_counted(unit=unit, start=start, end=end)
     statistics = {
         **report,
         "by_unit": by_unit,
         "by_year": _by_year(
-            unit=unit, start=start, end=end, registered=new_by_year, recognitions=pairs
+            unit=unit,
+            start=start,
+            end=end,
+            registered=new_by_year,
+            recognised=recognitions.by_year,
         ),
-        "recognised": recognised,
+        "recognised": _recognised(recognitions=recognitions),
         "replication": _replication(unit=unit, start=start, end=end),
         "boards": boards,
         "indicators": indicators,
@@ -171,12 +176,11 @@ def _by_year(
     start: dt.date | None,
     end: dt.date | None,
     registered: dict[int, int],
-    recognitions: set[tuple[int, int]],
+    recognised: Counter[int],
 ) -> list[dict[str, int]]:
     """Per calendar year of the period: initiatives registered (not withdrawn or
-    discontinued, as ``new``), recognised (by the decision's date) and commendations decided."""
-    # Each initiative once a year (a set of pairs).
-    recognised = Counter(year for _initiative, year in recognitions)
+    discontinued, as ``new``), recognised (by the decision's date, each initiative once a
+    year) and commendations decided."""
     commended = dict(
         Commendation.objects.filter(
             _period_q("decision_date", start, end), unit__path__startswith=unit.path
@@ -224,21 +228,61 @@ def _recognition_rows(
     )
 
 
-def _recognised(*, rows: list[tuple[int, int, int | None]]) -> dict[str, Any]:
+@dataclass
+class _Recognitions:
+    """The initiatives recognised in the period: in all, per field and per year (each
+    initiative once in each, whatever its recognitions)."""
+
+    total: int = 0
+    by_field: Counter[int] = dc_field(default_factory=Counter)
+    by_year: Counter[int] = dc_field(default_factory=Counter)
+
+
+def _recognitions_counted(
+    *, unit: Unit, start: dt.date | None, end: dt.date | None
+) -> _Recognitions:
+    """From the tallies (``RecognitionTally``: the subtree's initiatives by the set of years
+    they were recognised in) when the period is whole years, else from the recognitions."""
+    found = _Recognitions()
+    if core_selectors.whole_years(start, end):
+        first = start.year if start is not None else None
+        last = end.year if end is not None else None
+        for field_id, years, n in RecognitionTally.objects.filter(unit=unit).values_list(
+            "field", "years", "n"
+        ):
+            inside = [
+                y
+                for y in map(int, years.split(","))
+                if (first is None or y >= first) and (last is None or y <= last)
+            ]
+            if not inside:
+                continue
+            if field_id:
+                found.by_field[field_id] += n
+                continue
+            found.total += n
+            for y in inside:
+                found.by_year[y] += n
+        return found
+    rows = _recognition_rows(unit=unit, start=start, end=end)
+    found.total = len({initiative for initiative, _year, _field in rows})
+    found.by_field = Counter(
+        field_id for _i, field_id in {(i, f) for i, _year, f in rows} if field_id is not None
+    )
+    found.by_year = Counter(year for _i, year in {(i, year) for i, year, _field in rows})
+    return found
+
+
+def _recognised(*, recognitions: _Recognitions) -> dict[str, Any]:
     """Initiatives recognised in the period (each once, whatever its recognitions), by field."""
-    total = len({initiative for initiative, _year, _field in rows})
-    per_field: dict[int, set[int]] = defaultdict(set)
-    for initiative, _year, field_id in rows:
-        if field_id is not None:
-            per_field[field_id].add(initiative)
-    counts = {field_id: len(initiatives) for field_id, initiatives in per_field.items()}
+    counts = recognitions.by_field
     by_field = {}
     for field_id, code, is_active in Field.objects.order_by("position", "code").values_list(
         "id", "code", "is_active"
     ):
         if is_active or counts.get(field_id):
             by_field[code] = counts.get(field_id, 0)
-    return {"total": total, "by_field": by_field}
+    return {"total": recognitions.total, "by_field": by_field}
 
 
 def _replication(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:

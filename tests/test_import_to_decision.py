@@ -11,10 +11,13 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from core import selectors as core_selectors
 from core.models import CycleStatus, InitiativeStatus, SteeringBoard, Unit, User
+from core.tallies import initiative_tallies_mismatches
 from core.tests.factories import InitiativeFactory
 from core.tests.test_import_files import run, write_csv
 from documents import services as documents
+from stats.selectors import movement_statistics
 from workflows import services
 from workflows.flows import recognition_open
 from workflows.models import AnnualReportStatus
@@ -41,7 +44,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_a_board_imported_from_files_issues_its_recognition_decision(tmp_path):
+def test_a_board_imported_from_files_issues_its_recognition_decision(tmp_path, monkeypatch):
     for command, text in (("import_units", UNITS), ("import_members", MEMBERS)):
         result = run(command, write_csv(tmp_path, text, f"{command}.csv"))
         assert not result.failed, result.err
@@ -64,6 +67,13 @@ def test_a_board_imported_from_files_issues_its_recognition_decision(tmp_path):
 
     initiative.refresh_from_db()
     assert initiative.status == InitiativeStatus.RECOGNISED
+    # The statistics count it by the decision's date, from the tallies as from the rows.
+    assert initiative_tallies_mismatches() == []
+    unit = initiative.owner_unit
+    tallied = movement_statistics(unit=unit, year=2024)
+    assert tallied["recognised"]["total"] == 1
+    monkeypatch.setattr(core_selectors, "whole_years", lambda start, end: False)
+    assert movement_statistics(unit=unit, year=2024) == tallied
     assert decision.issuer == body and decision.number == "1/QĐ-BCĐ"
     reader = PdfReader(io.BytesIO(documents.decision_pdf_bytes(decision=decision)))
     text = re.sub(r"\s+", " ", reader.pages[0].extract_text())

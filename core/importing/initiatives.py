@@ -17,6 +17,7 @@ from core import services
 from core.bulk import chunks, fetch, insert_rows
 from core.models import Initiative, InitiativeKind, InitiativeStatus
 from core.rules import registered_on_problem
+from core.tallies import initiative_tallies_add, initiative_tallies_follow
 
 from .base import (
     IMPORT_SOURCE,
@@ -217,13 +218,16 @@ class InitiativeImporter(Importer):
             ]
             Initiative.objects.bulk_create(initiatives, batch_size=1000)
             self._link_fields((i.pk, r) for i, r in zip(initiatives, batch, strict=True))
+            initiative_tallies_add(initiative_ids=[i.pk for i in initiatives])
             # An imported initiative's history starts with the status it is imported in.
             self._record_statuses(
                 services.StatusChange(initiative_id=i.pk, from_status="", to_status=i.status)
                 for i in initiatives
             )
         for start in range(0, len(self.changed), self.BATCH):
-            self._update(self.changed[start : start + self.BATCH])
+            batch = self.changed[start : start + self.BATCH]
+            with initiative_tallies_follow(initiative_ids=[c.stored.id for c in batch]):
+                self._update(batch)
 
     def _record_statuses(self, changes: Iterable[services.StatusChange]) -> None:
         services.initiative_statuses_record_bulk(

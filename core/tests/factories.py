@@ -20,6 +20,7 @@ from core.models import (
     UnitRole,
     User,
 )
+from core.tallies import initiative_tallies_add
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
@@ -105,6 +106,8 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         self.fields.set(extracted or [field()])
+        # Made as the services make one: counted in the statistics' tallies.
+        initiative_tallies_add(initiative_ids=[self.pk])
 
 
 class IssuingBodyFactory(factory.django.DjangoModelFactory):

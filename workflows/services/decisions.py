@@ -22,6 +22,7 @@ from core.models import (
     User,
 )
 from core.services import initiative_record_status
+from core.tallies import initiative_tallies_follow
 from documents.models import Decision, DecisionKind
 from documents.services import EntryInput, decision_issue, decision_preview_pdf
 
@@ -141,9 +142,12 @@ def recognition_decision_issue(
             signer_role=signer_role,
             signer_name=signer_name,
         )
-        AnnualReport.objects.filter(
-            cycle=locked, initiative__in=[initiative.pk for initiative in initiatives]
-        ).update(recognition_decision=decision)
+        recognised = [initiative.pk for initiative in initiatives]
+        # The recognitions the statistics count, by the decision's date (core.tallies).
+        with initiative_tallies_follow(initiative_ids=recognised):
+            AnnualReport.objects.filter(cycle=locked, initiative__in=recognised).update(
+                recognition_decision=decision
+            )
         reason = stored_text(
             lambda: (
                 _("Recognised by decision %(number)s of %(issuer)s.")

@@ -26,6 +26,7 @@ from core.models import (
 )
 from core.rules import registered_on_problem
 from core.services import initiative_record_status
+from core.tallies import initiative_tallies_add, initiative_tallies_follow
 
 from .. import events, flows, takers
 from ..models import LifecycleProcess, ProcessKind
@@ -123,6 +124,7 @@ def initiative_register(
     initiative.code = f"MH-{registered_on.year}-{initiative.pk:06d}"
     Initiative.objects.filter(pk=initiative.pk).update(code=initiative.code)
     initiative.fields.set(fields)
+    initiative_tallies_add(initiative_ids=[initiative.pk])
     # The first history line reads "∅ → registered".
     initiative.status = ""
     initiative_record_status(
@@ -242,28 +244,30 @@ def initiative_resubmit(
             owner_name=owner_name if owner_name is not None else locked.owner_name,
             fields=new_fields,
         )
-        locked.title = new_title
-        locked.kind = new_kind
-        locked.owner_name = new_owner_name if new_kind == InitiativeKind.INDIVIDUAL else ""
-        if phase is not None:
-            locked.phase = phase
-        if description is not None:
-            locked.description = description.strip()
-        if goals is not None:
-            locked.goals = goals.strip()
-        locked.save(
-            update_fields=[
-                "title",
-                "kind",
-                "owner_name",
-                "phase",
-                "description",
-                "goals",
-                "updated_at",
-            ]
-        )
-        if fields is not None:
-            locked.fields.set(new_fields)
+        # The kind and the fields are counted in the tallies.
+        with initiative_tallies_follow(initiative_ids=[locked.pk]):
+            locked.title = new_title
+            locked.kind = new_kind
+            locked.owner_name = new_owner_name if new_kind == InitiativeKind.INDIVIDUAL else ""
+            if phase is not None:
+                locked.phase = phase
+            if description is not None:
+                locked.description = description.strip()
+            if goals is not None:
+                locked.goals = goals.strip()
+            locked.save(
+                update_fields=[
+                    "title",
+                    "kind",
+                    "owner_name",
+                    "phase",
+                    "description",
+                    "goals",
+                    "updated_at",
+                ]
+            )
+            if fields is not None:
+                locked.fields.set(new_fields)
         initiative_record_status(
             initiative=locked,
             to_status=InitiativeStatus.REGISTERED,

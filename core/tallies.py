@@ -1,0 +1,253 @@
+"""The tallies (``InitiativeTally``, ``FieldTally``): the counts ``movement_report`` rolls
+up, kept by the initiatives' writers in their own transaction. This module is the tables'
+one writer.
+
+A row counts the initiatives of a unit's whole subtree (its own included) by status, kind
+(or field) and registration year, so the roll-up of any unit reads the rows of the unit and
+of its children (a few hundred rows for the country) instead of every initiative below it.
+
+Every write of an initiative's owner unit, status, kind, registration date or fields goes
+through ``initiative_tallies_follow`` (around a change: the difference is applied) or
+``initiative_tallies_add`` (after a creation, before a deletion). What writes in bulk
+without the services (the benchmarks' COPY) calls ``initiative_tallies_rebuild``; so does
+``units_rebuild_paths`` when units move in the tree. ``rebuild_tallies --check`` compares
+them with a count from scratch (``initiative_tallies_mismatches``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, QuerySet
+from django.db.models.functions import ExtractYear, Substr
+
+from .bulk import chunks, insert_rows
+from .models import (
+    PATH_SEPARATOR,
+    PATH_STEP_WIDTH,
+    FieldTally,
+    Initiative,
+    InitiativeStatus,
+    InitiativeStatusChange,
+    InitiativeTally,
+    RecognitionTally,
+    Unit,
+)
+
+STEP = PATH_STEP_WIDTH + len(PATH_SEPARATOR)
+INITIATIVE_KEY = ("unit_id", "status", "kind", "year")
+FIELD_KEY = ("unit_id", "field_id", "status", "year")
+RECOGNITION_KEY = ("unit_id", "field", "years")
+# The history ``source`` of a recognition the workflow made: its decision's date counts.
+WORKFLOW_RECOGNITION = "recognition_decision_issue"
+UPSERT_ROWS = 100  # rows per INSERT … ON CONFLICT (5 parameters each)
+
+Tallies = tuple[Counter[tuple], Counter[tuple], Counter[tuple]]
+
+
+def _ancestors(path: str) -> list[int]:
+    """The ids of the units on a tree path (its steps are the units' ids in hex), the unit
+    itself last."""
+    return [int(step, 16) for step in path.split(PATH_SEPARATOR) if step]
+
+
+def _links(initiatives: QuerySet) -> QuerySet:
+    return Initiative.fields.through.objects.filter(initiative__in=initiatives)
+
+
+def _counts(initiative_ids: Collection[int]) -> Tallies:
+    """The tallies' rows the given initiatives make up: each counted in every unit above
+    its owner unit, and in it."""
+    initiatives: Counter[tuple] = Counter()
+    fields: Counter[tuple] = Counter()
+    recognitions: Counter[tuple] = Counter()
+    for chunk in chunks(sorted(set(initiative_ids))):
+        recognitions.update(_recognition_counts(chunk))
+        subset = Initiative.objects.filter(pk__in=chunk).order_by()
+        for path, status, kind, year, n in (
+            subset.annotate(year=ExtractYear("registered_on"))
+            .values_list("owner_unit__path", "status", "kind", "year")
+            .annotate(n=Count("id"))
+        ):
+            for unit_id in _ancestors(path):
+                initiatives[(unit_id, status, kind, year)] += n
+        for path, field_id, status, year, n in (
+            Initiative.fields.through.objects.filter(initiative_id__in=chunk)
+            .order_by()
+            .annotate(year=ExtractYear("initiative__registered_on"))
+            .values_list("initiative__owner_unit__path", "field_id", "initiative__status", "year")
+            .annotate(n=Count("initiative_id"))
+        ):
+            for unit_id in _ancestors(path):
+                fields[(unit_id, field_id, status, year)] += n
+    return initiatives, fields, recognitions
+
+
+def _recognition_counts(initiative_ids: Collection[int] | None) -> Counter[tuple]:
+    """``RecognitionTally`` rows of the given initiatives (``None``: all of them): each
+    recognised one counted, with the set of years of its recognitions, in every unit above
+    its owner unit and in it, in all and in each of its fields. The recognitions are those
+    the statistics count (``stats.selectors``): an issued recognition decision's date, or
+    the history line's for one recorded outside the workflow."""
+    from documents.models import DecisionStatus  # the workflow's apps sit above core
+    from workflows.models import AnnualReport
+
+    decided = AnnualReport.objects.filter(recognition_decision__status=DecisionStatus.ISSUED)
+    recorded = InitiativeStatusChange.objects.filter(to_status=InitiativeStatus.RECOGNISED).exclude(
+        source=WORKFLOW_RECOGNITION
+    )
+    if initiative_ids is not None:
+        decided = decided.filter(initiative_id__in=initiative_ids)
+        recorded = recorded.filter(initiative_id__in=initiative_ids)
+    columns = ("initiative_id", "y", "initiative__owner_unit__path", "initiative__fields")
+    found: dict[int, tuple[str, set[int], set[int]]] = {}
+    for pk, year, path, field_id in (
+        decided.order_by()
+        .annotate(y=ExtractYear("recognition_decision__issued_on"))
+        .values_list(*columns)
+        .union(recorded.order_by().annotate(y=ExtractYear("at")).values_list(*columns))
+    ):
+        _path, years, fields = found.setdefault(pk, (path, set(), set()))
+        years.add(year)
+        if field_id is not None:
+            fields.add(field_id)
+    counts: Counter[tuple] = Counter()
+    for path, years, fields in found.values():
+        key = ",".join(str(year) for year in sorted(years))
+        for unit_id in _ancestors(path):
+            counts[(unit_id, 0, key)] += 1
+            for field_id in fields:
+                counts[(unit_id, field_id, key)] += 1
+    return counts
+
+
+def _upsert(model: type, key: tuple[str, ...], delta: Counter[tuple]) -> None:
+    """Add ``delta`` to the rows (created at need); rows that fall to zero go. Sorted, so
+    that concurrent writers lock shared rows (the root's, a province's) in one order."""
+    rows = sorted((k, n) for k, n in delta.items() if n)
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in key)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_ROWS):
+            batch = rows[start : start + UPSERT_ROWS]
+            values = ", ".join(["(" + ", ".join(["%s"] * (len(key) + 1)) + ")"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, n) VALUES {values} "
+                f"ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
+                [value for k, n in batch for value in (*k, n)],
+            )
+    fallen = sorted({k[0] for k, n in rows if n < 0})
+    for chunk in chunks(fallen):
+        model.objects.filter(unit_id__in=chunk, n=0).delete()
+
+
+def _apply(delta: Tallies) -> None:
+    _upsert(InitiativeTally, INITIATIVE_KEY, delta[0])
+    _upsert(FieldTally, FIELD_KEY, delta[1])
+    _upsert(RecognitionTally, RECOGNITION_KEY, delta[2])
+
+
+@transaction.atomic
+def initiative_tallies_add(*, initiative_ids: Collection[int], sign: int = 1) -> None:
+    """Count the initiatives in (``sign`` 1: just created, their fields linked) or out
+    (``sign`` -1: about to be deleted) of the tallies."""
+    _apply(
+        tuple(Counter({k: sign * n for k, n in part.items()}) for part in _counts(initiative_ids))
+    )
+
+
+@contextmanager
+def initiative_tallies_follow(*, initiative_ids: Collection[int]) -> Iterator[None]:
+    """Around a change of these initiatives (status, kind, owner, date, fields, a
+    recognition): the tallies move by the difference between after and before, in the
+    same transaction."""
+    ids = sorted(set(initiative_ids))
+    with transaction.atomic():
+        before = _counts(ids)
+        yield
+        after = _counts(ids)
+        delta = []
+        for old, new in zip(before, after, strict=True):
+            change = Counter(new)
+            change.subtract(old)
+            delta.append(change)
+        _apply((delta[0], delta[1], delta[2]))
+
+
+def _levels(model: type) -> Iterator[list[tuple]]:
+    """The rows of ``model`` counted from scratch, one tree level at a time (grouped by the
+    path prefix of that level: each prefix is a unit's path, its last step the unit's id);
+    each row its key (``INITIATIVE_KEY`` or ``FIELD_KEY``) and its count."""
+    depth = Unit.objects.aggregate(depth=Max("depth"))["depth"]
+    for level in range(depth + 1 if depth is not None else 0):
+        length = (level + 1) * STEP
+        initiatives = Initiative.objects.filter(owner_unit__depth__gte=level).exclude(
+            owner_unit__path=""
+        )
+        if model is InitiativeTally:
+            rows = (
+                initiatives.order_by()
+                .annotate(branch=Substr("owner_unit__path", 1, length))
+                .annotate(year=ExtractYear("registered_on"))
+                .values_list("branch", "status", "kind", "year")
+                .annotate(n=Count("id"))
+            )
+        else:
+            rows = (
+                _links(initiatives)
+                .order_by()
+                .annotate(branch=Substr("initiative__owner_unit__path", 1, length))
+                .annotate(year=ExtractYear("initiative__registered_on"))
+                .values_list("branch", "field_id", "initiative__status", "year")
+                .annotate(n=Count("initiative_id"))
+            )
+        yield [(_ancestors(prefix)[-1], *rest) for prefix, *rest in rows]
+
+
+TABLES = ((InitiativeTally, INITIATIVE_KEY), (FieldTally, FIELD_KEY))
+
+
+@transaction.atomic
+def initiative_tallies_rebuild() -> int:
+    """Recount the tallies from scratch; returns the rows written."""
+    written = 0
+    for model, key in TABLES:
+        model.objects.all().delete()
+        columns = [c.removesuffix("_id") for c in key] + ["n"]
+        for rows in _levels(model):
+            written += insert_rows(model, columns, rows)
+    RecognitionTally.objects.all().delete()
+    written += insert_rows(
+        RecognitionTally,
+        ["unit", "field", "years", "n"],
+        [(*key, n) for key, n in _recognition_counts(None).items()],
+    )
+    return written
+
+
+def _stored(model: type, key: tuple[str, ...]) -> Counter[tuple]:
+    return Counter({row[:-1]: row[-1] for row in model.objects.values_list(*key, "n").iterator()})
+
+
+def initiative_tallies_mismatches(*, limit: int = 20) -> list[str]:
+    """How the stored tallies differ from a count from scratch (empty: they match)."""
+    problems = []
+    comparisons = [
+        (model, key, Counter({row[:-1]: row[-1] for rows in _levels(model) for row in rows}))
+        for model, key in TABLES
+    ]
+    comparisons.append((RecognitionTally, RECOGNITION_KEY, _recognition_counts(None)))
+    for model, key, expected in comparisons:
+        stored = _stored(model, key)
+        for row in sorted(expected.keys() | stored.keys()):
+            if expected[row] != stored[row]:
+                problems.append(
+                    f"{model.__name__} {dict(zip(key, row, strict=True))}: "
+                    f"stored {stored[row]}, counted {expected[row]}"
+                )
+    return problems[:limit]
