@@ -462,3 +462,50 @@ def test_my_tasks_sort_by_initiative_unit_and_age_both_ways(world):
     assert notices(html) == [
         "Không sắp xếp được theo “owner__password”; đang hiển thị thứ tự mặc định."
     ]
+
+
+def test_my_tasks_sort_by_due_date_both_ways_with_undated_tasks_last(world):
+    from viewflow.workflow.models import Task
+
+    from core.models import InitiativeKind
+    from core.tests.factories import field, phase
+    from workflows import selectors
+    from workflows import services as lifecycle
+    from workflows.models import AnnualReport
+
+    d = world.district
+    x = world.extra
+    later = InitiativeFactory(
+        owner_unit=d.commune, title="Chợ văn minh", status=InitiativeStatus.MONITORED
+    )
+    cycle = ReviewCycleFactory(board=d.board, year=2024)
+    lifecycle.cycle_open(cycle=cycle, actor=d.secretary)
+    # The road's report is due last although its task is not the newest.
+    AnnualReport.objects.filter(initiative=x["road"]).update(due_on=dt.date(2024, 12, 20))
+    AnnualReport.objects.filter(initiative=later).update(due_on=dt.date(2024, 10, 1))
+    client = browser(d.official)
+
+    def order(**query):
+        html = client.get("/tasks/", query).content.decode()
+        body = html[html.index("<tbody>") : html.rindex("</tbody>")]
+        return re.findall(r'<td class="title">([^ <]+) – ', body), html
+
+    ascending, html = order(sort="due")
+    assert ascending == [later.code, x["road"].code]
+    assert 'aria-sort="ascending"' in html and 'href="?sort=-due"' in html
+    assert order(sort="-due")[0] == [x["road"].code, later.code]
+
+    # A step without a due date (the review of a registration) comes last both ways.
+    pending = lifecycle.initiative_register(
+        actor=d.official,
+        unit=d.commune,
+        title="Mô hình chờ duyệt",
+        kind=InitiativeKind.COLLECTIVE,
+        fields=[field("economy")],
+        phase=phase("2021-2025"),
+    )
+    open_tasks = Task.objects.filter(flow_task_type="HUMAN", finished__isnull=True)
+    review = open_tasks.get(process__lifecycleprocess__initiative=pending).pk
+    for descending in (False, True):
+        ids = list(selectors.task_ids_by_due(ids=open_tasks.values("pk"), descending=descending))
+        assert ids[-1] == review and len(ids) == open_tasks.count()

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     F,
     Prefetch,
     Q,
     QuerySet,
+    When,
 )
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -270,6 +273,36 @@ def task_page(
         next_after=_cursor(*rows[size - 1]) if len(rows) > size else None,
         total=min(counted, count_cap),
         total_is_capped=counted > count_cap,
+    )
+
+
+def task_due_date() -> Case:
+    """A task's due date in SQL, as its step's ``Step.due_on`` reads it: the annual report's
+    ``due_on`` or a date of its cycle, by the step's ``due``; NULL for a step without one."""
+    from .flows import FLOWS
+
+    report = f"{PROCESS}annual_report__"
+    columns = {"report_due": f"{report}due_on"}
+    whens = []
+    for flow_class in FLOWS:
+        for node in flow_class.instance.nodes():
+            due = getattr(node, "due", None)
+            if due is not None:
+                column = columns.get(due, f"{report}cycle__{due}")
+                whens.append(When(flow_task=node, then=F(column)))
+    return Case(*whens, default=None, output_field=DateField())
+
+
+def task_ids_by_due(*, ids: QuerySet, descending: bool = False) -> QuerySet:
+    """The ids of ``ids`` (a query of task ids) by due date, the earliest first (the latest
+    with ``descending``), tasks without a due date last either way, then oldest first. Paged
+    by offset: the keyset of ``task_page`` follows the creation order only."""
+    due = task_due_date()
+    order = due.desc(nulls_last=True) if descending else due.asc(nulls_last=True)
+    return (
+        Task.objects.filter(pk__in=ids)
+        .order_by(order, "created", "pk")
+        .values_list("pk", flat=True)
     )
 
 
