@@ -114,7 +114,7 @@ def search_initiatives(queryset: QuerySet, q: str) -> QuerySet:
     if not words:
         return queryset
     queryset = queryset.alias(_text=FoldedText(*INITIATIVE_TEXT))
-    units = Unit.objects.alias(_text=FoldedText(*UNIT_TEXT))
+    units = Unit.objects.order_by().alias(_text=FoldedText(*UNIT_TEXT))
     condition = Q()
     for word in words:
         matching = units.filter(_text__contains=word).values_list("pk", flat=True)

@@ -15,9 +15,11 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     When,
 )
 from viewflow.workflow.models import Task
@@ -428,12 +430,26 @@ def decisions_for_user(*, user: User) -> QuerySet[Decision]:
 
 
 def commendations_for_user(*, user: User) -> QuerySet[Commendation]:
-    """Commendations of units in the user's subtree (the register a board or a clerk keeps)."""
+    """Commendations of units in the user's subtree (the register a board or a clerk keeps),
+    each with its certificate's place in the issuer's register of certificates: the latest
+    certificate's ``register_number`` (``register_year``, ``register_sequence`` to sort by),
+    its ``certificate_status``, ``revoked_reason`` and the number it ``replaces`` (NULL for
+    a commendation recorded without a certificate, such as an imported one)."""
     paths = user_roles(user=user).scope_paths
     if not paths:
         return Commendation.objects.none()
-    return Commendation.objects.filter(any_path("unit__path", paths)).select_related(
-        "unit", "issuer", "initiative"
+    latest = Certificate.objects.filter(commendation=OuterRef("pk")).order_by("-issued_at", "-pk")
+    return (
+        Commendation.objects.filter(any_path("unit__path", paths))
+        .select_related("unit", "issuer", "initiative")
+        .annotate(
+            register_number=Subquery(latest.values("register_number")[:1]),
+            register_year=Subquery(latest.values("year")[:1]),
+            register_sequence=Subquery(latest.values("register_sequence")[:1]),
+            certificate_status=Subquery(latest.values("status")[:1]),
+            revoked_reason=Subquery(latest.values("revoked_reason")[:1]),
+            replaces_number=Subquery(latest.values("replaces__register_number")[:1]),
+        )
     )
 
 

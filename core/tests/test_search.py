@@ -62,7 +62,7 @@ def test_the_search_query_uses_the_trigram_indexes_on_postgresql(initiatives):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         units = Unit.objects.alias(text=FoldedText("name", "code")).filter(text__contains="van")
-        sql, params = units.values("pk").query.sql_with_params()
+        sql, params = units.order_by().values("pk").query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         unit_plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "core_initiative_search_trgm" in plan, plan
