@@ -20,6 +20,11 @@ FORWARD = [
     "(public.dvk_fold(code || ' ' || title || ' ' || owner_name) gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS core_unit_search_trgm ON core_unit USING gin "
     "(public.dvk_fold(name || ' ' || code) gin_trgm_ops)",
+    # Statistics of the indexed expressions: without them the planner guesses that a word
+    # is rare and scans the index for "dan van", which every title holds, instead of the
+    # user's subtree (measured 5.2 s instead of 0.2 s for a province's 16,000 initiatives).
+    "ANALYZE core_initiative",
+    "ANALYZE core_unit",
 ]
 BACKWARD = [
     "DROP INDEX IF EXISTS core_unit_search_trgm",
