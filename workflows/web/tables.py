@@ -91,7 +91,7 @@ class CommendationTable(tables.Table):
     recipient_name = tables.Column(verbose_name=_("Recipient"), attrs=WIDE)
     recipient_kind = tables.Column(verbose_name=_("Recipient kind"))
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name", order_by=("unit__name",))
-    citation = tables.Column(verbose_name=_("Citation"), orderable=False, default="")
+    citation = tables.Column(verbose_name=_("Citation"), orderable=False, default="", attrs=WIDE)
     note = tables.Column(
         verbose_name=pgettext_lazy("register", "Note"), empty_values=(), orderable=False
     )
