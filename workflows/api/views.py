@@ -512,12 +512,10 @@ class DecisionRequest:
     items: list[int] | None
     options: dict
 
-    def issue(self, actor):
+    def _call(self, recognition, commendation, actor):
         if self.cycle is not None:
-            return services.recognition_decision_issue(
-                actor=actor, cycle=self.cycle, **self.options
-            )
-        return services.nomination_commend(
+            return recognition(actor=actor, cycle=self.cycle, **self.options)
+        return commendation(
             actor=actor,
             nomination=self.nomination,
             award=self.award,
@@ -525,17 +523,12 @@ class DecisionRequest:
             **self.options,
         )
 
+    def issue(self, actor):
+        return self._call(services.recognition_decision_issue, services.nomination_commend, actor)
+
     def preview(self, actor) -> bytes:
-        if self.cycle is not None:
-            return services.recognition_decision_preview(
-                actor=actor, cycle=self.cycle, **self.options
-            )
-        return services.nomination_commend_preview(
-            actor=actor,
-            nomination=self.nomination,
-            award=self.award,
-            approved_item_ids=self.items,
-            **self.options,
+        return self._call(
+            services.recognition_decision_preview, services.nomination_commend_preview, actor
         )
 
 
