@@ -28,8 +28,8 @@ from core.errors import InvalidInput
 from core.models import User
 from workflows import selectors as workflow_selectors
 from workflows.api.errors import api_exception_handler
-from workflows.api.serializers import ErrorSerializer, InputSerializer
-from workflows.api.views import parse
+from workflows.api.serializers import DecisionCreateSerializer, ErrorSerializer, InputSerializer
+from workflows.api.views import decision_request, parse
 
 from . import selectors, services, signatures
 from .api_serializers import SignatureSerializer
@@ -99,6 +99,34 @@ class DecisionPdfView(_PdfView):
             raise NotFound()
         data, name = signatures.decision_document(decision=decision)
         return pdf_response(data, name)
+
+
+class DecisionPreviewView(_PdfView):
+    @extend_schema(
+        operation_id="v1_decisions_preview",
+        request=DecisionCreateSerializer,
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The draft PDF, marked “DỰ THẢO” on every page, its number blank",
+            ),
+            **{
+                (code, "application/json"): OpenApiResponse(ErrorSerializer, description=text)
+                for code, text in (
+                    (400, "Bad input"),
+                    (403, "Wrong actor"),
+                    (404, "Not found in your units"),
+                    (409, "Wrong state (nothing to decide, already issued...)"),
+                )
+            },
+        },
+    )
+    def post(self, request: Request) -> HttpResponse:
+        """The PDF of the decision ``POST /api/v1/decisions/`` would issue with the same
+        input, marked as a draft (“DỰ THẢO”), its number left blank: nothing is written, no
+        number taken, the clerk's task stays open; refused as the issue would be."""
+        pdf = decision_request(request).preview(request.user)
+        return pdf_response(pdf, "du-thao-quyet-dinh.pdf")
 
 
 class CertificatePdfView(_PdfView):

@@ -384,3 +384,58 @@ def test_recognition_without_an_issuing_body_is_refused_with_400(world):
     response = api(world.district_clerk).post("/api/v1/decisions/", body, format="json")
 
     refused(response, 400, d.unit.name)
+
+
+def test_decision_preview_answers_the_draft_pdf_and_writes_nothing(world):
+    import pdfplumber
+
+    from documents.models import DocumentCounter
+
+    d = world.district
+    item = register(world, title="Dân vận khéo trong xây dựng nhà văn hóa xóm")
+    ok(api(d.secretary).post(f"/api/v1/initiatives/{item['id']}/accept/", {}))
+    cycle = create_cycle(world)
+    ok(api(d.secretary).post(f"/api/v1/cycles/{cycle['id']}/open/"))
+    review_to_decision(world, item["id"], cycle["id"])
+    recognition = {"kind": "recognition", "cycle": cycle["id"], "issued_on": "2024-12-20"}
+    before = (Decision.objects.count(), DocumentCounter.objects.count())
+
+    response = api(world.district_clerk).post(
+        "/api/v1/decisions/preview/", recognition, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(response.content)) as pdf:
+        text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
+        # The watermark is set letter-spaced across the page.
+        letters = "".join(c["text"] for page in pdf.pages for c in page.chars if c["text"].strip())
+    assert "DỰTHẢO" in letters
+    assert "20 tháng 12 năm 2024" in text and "Tổng số: 01 mô hình" in text
+    assert "Dân vận khéo trong xây dựng nhà văn" in text  # the title, wrapped in its cell
+    assert "1/QĐ-BCĐ" not in text  # no number taken
+    # Nothing written: no decision, no number taken, the clerk's task still waits.
+    assert (Decision.objects.count(), DocumentCounter.objects.count()) == before
+    assert task_names(world.district_clerk) == [(None, "recognition_decision")]
+    assert Initiative.objects.get(pk=item["id"]).status == InitiativeStatus.EVALUATED
+
+    # Refused as the issue would be, in JSON: the wrong actor, outside the tree, bad input.
+    refused(
+        api(d.secretary).post("/api/v1/decisions/preview/", recognition, format="json"),
+        403,
+        "văn thư",
+    )
+    refused(
+        api(world.sibling_clerk).post("/api/v1/decisions/preview/", recognition, format="json"),
+        404,
+        str(cycle["id"]),
+    )
+    bad = api(world.district_clerk).post(
+        "/api/v1/decisions/preview/", {"kind": "recognition", "cycle": "x"}, format="json"
+    )
+    assert bad.status_code == 400 and "cycle" in bad.json()["detail"]
+
+    # The decision issued afterwards takes the first number.
+    issued = ok(
+        api(world.district_clerk).post("/api/v1/decisions/", recognition, format="json"), 201
+    )
+    assert issued["number"] == "1/QĐ-BCĐ"

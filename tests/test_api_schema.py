@@ -109,6 +109,15 @@ def test_the_new_endpoints_are_typed(document):
     paths = document["paths"]
     pdf = paths["/api/v1/decisions/{id}/pdf/"]["get"]["responses"]["200"]["content"]
     assert pdf == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+    preview = paths["/api/v1/decisions/preview/"]["post"]
+    assert preview["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DecisionCreateRequest"
+    }
+    assert preview["responses"]["200"]["content"] == pdf
+    assert {"200", "400", "403", "404", "409"} <= set(preview["responses"])
+    # The same input as issuing.
+    issue = paths["/api/v1/decisions/"]["post"]["requestBody"]["content"]["application/json"]
+    assert issue["schema"] == {"$ref": "#/components/schemas/DecisionCreateRequest"}
     certificate = paths["/api/v1/certificates/{id}/pdf/"]["get"]["responses"]["200"]
     assert "application/pdf" in certificate["content"]
     schemas = document["components"]["schemas"]

@@ -192,6 +192,9 @@ ROWS: dict[str, Row] = {
     "api:nomination-list": Row(logged_in({400}, api=True), method="post", api=True),
     "api:decision-list": Row(logged_in({405}, api=True), api=True),
     "api:decision-list POST": Row(logged_in({400}, api=True), method="post", api=True),
+    # The draft PDF: the same input as issuing; an empty one is bad input for everyone.
+    "api:decision-preview": Row(logged_in({405}, api=True), api=True),
+    "api:decision-preview POST": Row(logged_in({400}, api=True), method="post", api=True),
     "api:notification-list": Row(logged_in(OK, api=True), api=True),
     "api:task-list": Row(logged_in(OK, api=True), api=True),
     "api:issuing-body-list": Row(logged_in(OK, api=True), api=True),

@@ -275,8 +275,8 @@ def test_decision_commendation_and_unit_lists_are_scoped_and_searchable(world):
     page = client.get("/commendations/", {"year": "2021"}).content.decode()
     assert mine.recipient_name not in page
     rows = _xlsx_rows(client.get("/commendations/", {"export": "xlsx"}))
-    assert rows[0][0] == "Tập thể, cá nhân được khen"
-    assert [row[0] for row in rows[1:]] == [mine.recipient_name]
+    assert rows[0][4] == "Tập thể, cá nhân được khen"
+    assert [row[4] for row in rows[1:]] == [mine.recipient_name]
 
     units = client.get("/units/").content.decode()
     assert d.hamlet.name in units and world.sibling.commune.name not in units
@@ -541,3 +541,149 @@ def test_a_role_granted_between_two_pages_shows_on_the_second(world):
     assert road.code not in codes_on_page(client.get("/initiatives/").content.decode())
     UnitRole.objects.create(user=person, unit=world.district.unit, role=Role.OFFICIAL)
     assert road.code in codes_on_page(client.get("/initiatives/").content.decode())
+
+
+def test_my_tasks_sort_by_due_date_both_ways_with_undated_tasks_last(world):
+    from viewflow.workflow.models import Task
+
+    from core.models import InitiativeKind
+    from core.tests.factories import field, phase
+    from workflows import selectors
+    from workflows import services as lifecycle
+    from workflows.models import AnnualReport
+
+    d = world.district
+    x = world.extra
+    later = InitiativeFactory(
+        owner_unit=d.commune, title="Chợ văn minh", status=InitiativeStatus.MONITORED
+    )
+    cycle = ReviewCycleFactory(board=d.board, year=2024)
+    lifecycle.cycle_open(cycle=cycle, actor=d.secretary)
+    # The road's report is due last although its task is not the newest.
+    AnnualReport.objects.filter(initiative=x["road"]).update(due_on=dt.date(2024, 12, 20))
+    AnnualReport.objects.filter(initiative=later).update(due_on=dt.date(2024, 10, 1))
+    client = browser(d.official)
+
+    def order(**query):
+        html = client.get("/tasks/", query).content.decode()
+        body = html[html.index("<tbody>") : html.rindex("</tbody>")]
+        return re.findall(r'<td class="title">([^ <]+) – ', body), html
+
+    ascending, html = order(sort="due")
+    assert ascending == [later.code, x["road"].code]
+    assert 'aria-sort="ascending"' in html and 'href="?sort=-due"' in html
+    assert order(sort="-due")[0] == [x["road"].code, later.code]
+
+    # A step without a due date (the review of a registration) comes last both ways.
+    pending = lifecycle.initiative_register(
+        actor=d.official,
+        unit=d.commune,
+        title="Mô hình chờ duyệt",
+        kind=InitiativeKind.COLLECTIVE,
+        fields=[field("economy")],
+        phase=phase("2021-2025"),
+    )
+    open_tasks = Task.objects.filter(flow_task_type="HUMAN", finished__isnull=True)
+    review = open_tasks.get(process__lifecycleprocess__initiative=pending).pk
+    for descending in (False, True):
+        ids = list(selectors.task_ids_by_due(ids=open_tasks.values("pk"), descending=descending))
+        assert ids[-1] == review and len(ids) == open_tasks.count()
+
+
+def test_the_register_of_commendations_holds_a_clerks_columns_and_exports_them(
+    db, settings, tmp_path
+):
+    from core.models import AwardType, RecipientKind, UnitKind
+    from core.tests.factories import UnitFactory
+    from documents import services as documents
+    from documents.services import EntryInput
+    from documents.tests.factories import CITATION, clerk_of, district_committee
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    district = UnitFactory(name="Huyện Hòa An", kind=UnitKind.DISTRICT)
+    commune = UnitFactory(name="Xã Bình Long", parent=district)
+    issuer = district_committee(unit=district)
+    clerk = clerk_of(issuer, username="van-thu")
+    award = AwardType.CERTIFICATE_OF_MERIT
+    decision = documents.decision_issue(
+        issuer=issuer,
+        kind="commendation",
+        issued_on=dt.date(2024, 9, 30),
+        title="Về việc tặng Giấy khen",
+        entries=[
+            EntryInput(unit=commune, award=award, citation=CITATION),
+            EntryInput(
+                unit=commune,
+                recipient_kind=RecipientKind.INDIVIDUAL,
+                recipient_name="Lương Thị Hường",
+                recipient_title="Chủ tịch Hội Liên hiệp Phụ nữ",
+                award=award,
+                citation=CITATION,
+            ),
+        ],
+        actor=clerk,
+    )
+    first, second = documents.certificates_issue(decision=decision, actor=clerk)
+    documents.certificate_revoke(certificate=first, reason="Ghi sai tên", actor=clerk)
+    replacement = documents.certificate_reissue(certificate=second, actor=clerk, reason="Mất")
+    # Recorded without a certificate (imported from an older register).
+    CommendationFactory(
+        unit=commune,
+        issuer=issuer,
+        recipient_name="Tập thể xóm Nà Ấu",
+        decision_number="2/QĐ-UBND",
+        decision_date=dt.date(2024, 1, 5),
+        citation=CITATION,
+    )
+
+    client = browser(clerk)
+    query = {"issuer": issuer.pk, "year": "2024", "sort": "register_number"}
+    rows = _xlsx_rows(client.get("/commendations/", {**query, "export": "xlsx"}))
+    assert rows[0] == [
+        "Số vào sổ",
+        "Quyết định",
+        "Ngày quyết định",
+        "Hình thức khen thưởng",
+        "Tập thể, cá nhân được khen",
+        "Đối tượng",
+        "Đơn vị",
+        "Thành tích",
+        "Ghi chú",
+        "Cơ quan ban hành",
+        "Mô hình",
+    ]
+    number = decision.number
+
+    def day(*date):
+        return dt.datetime(*date)
+
+    register = [row[:5] + row[7:9] for row in rows[1:]]
+    # Without a certificate: no number (first on SQLite, last on PostgreSQL); the others in
+    # the register's order.
+    unnumbered = [row for row in register if row[0] is None]
+    assert unnumbered == [
+        [None, "2/QĐ-UBND", day(2024, 1, 5), "Giấy khen", "Tập thể xóm Nà Ấu", CITATION, None]
+    ]
+    assert [row for row in register if row[0] is not None] == [
+        [
+            first.register_number,
+            number,
+            day(2024, 9, 30),
+            "Giấy khen",
+            first.commendation.recipient_name,
+            CITATION,
+            "Đã thu hồi: Ghi sai tên",
+        ],
+        [
+            replacement.register_number,
+            number,
+            day(2024, 9, 30),
+            "Giấy khen",
+            "Lương Thị Hường",
+            CITATION,
+            f"Cấp lại, thay số {second.register_number}",
+        ],
+    ]
+    page = client.get("/commendations/", query).content.decode()
+    assert f'<td class="text-nowrap">{replacement.register_number}</td>' in page
+    assert "Cấp lại, thay số" in page and CITATION in page

@@ -11,11 +11,16 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    When,
 )
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -264,6 +269,36 @@ def task_page(
     )
 
 
+def task_due_date() -> Case:
+    """A task's due date in SQL, as its step's ``Step.due_on`` reads it: the annual report's
+    ``due_on`` or a date of its cycle, by the step's ``due``; NULL for a step without one."""
+    from .flows import FLOWS
+
+    report = f"{PROCESS}annual_report__"
+    columns = {"report_due": f"{report}due_on"}
+    whens = []
+    for flow_class in FLOWS:
+        for node in flow_class.instance.nodes():
+            due = getattr(node, "due", None)
+            if due is not None:
+                column = columns.get(due, f"{report}cycle__{due}")
+                whens.append(When(flow_task=node, then=F(column)))
+    return Case(*whens, default=None, output_field=DateField())
+
+
+def task_ids_by_due(*, ids: QuerySet, descending: bool = False) -> QuerySet:
+    """The ids of ``ids`` (a query of task ids) by due date, the earliest first (the latest
+    with ``descending``), tasks without a due date last either way, then oldest first. Paged
+    by offset: the keyset of ``task_page`` follows the creation order only."""
+    due = task_due_date()
+    order = due.desc(nulls_last=True) if descending else due.asc(nulls_last=True)
+    return (
+        Task.objects.filter(pk__in=ids)
+        .order_by(order, "created", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def tasks_by_ids(ids: Iterable[int]) -> list[Task]:
     """Tasks with what a task list shows, in the order of ``ids``; one query."""
     ids = list(ids)
@@ -388,12 +423,26 @@ def decisions_for_user(*, user: User) -> QuerySet[Decision]:
 
 
 def commendations_for_user(*, user: User) -> QuerySet[Commendation]:
-    """Commendations of units in the user's subtree (the register a board or a clerk keeps)."""
+    """Commendations of units in the user's subtree (the register a board or a clerk keeps),
+    each with its certificate's place in the issuer's register of certificates: the latest
+    certificate's ``register_number`` (``register_year``, ``register_sequence`` to sort by),
+    its ``certificate_status``, ``revoked_reason`` and the number it ``replaces`` (NULL for
+    a commendation recorded without a certificate, such as an imported one)."""
     paths = user_roles(user=user).scope_paths
     if not paths:
         return Commendation.objects.none()
-    return Commendation.objects.filter(any_path("unit__path", paths)).select_related(
-        "unit", "issuer", "initiative"
+    latest = Certificate.objects.filter(commendation=OuterRef("pk")).order_by("-issued_at", "-pk")
+    return (
+        Commendation.objects.filter(any_path("unit__path", paths))
+        .select_related("unit", "issuer", "initiative")
+        .annotate(
+            register_number=Subquery(latest.values("register_number")[:1]),
+            register_year=Subquery(latest.values("year")[:1]),
+            register_sequence=Subquery(latest.values("register_sequence")[:1]),
+            certificate_status=Subquery(latest.values("status")[:1]),
+            revoked_reason=Subquery(latest.values("revoked_reason")[:1]),
+            replaces_number=Subquery(latest.values("replaces__register_number")[:1]),
+        )
     )
 
 

@@ -52,6 +52,11 @@ urlpatterns = [
     path("cycles/<int:pk>/close/", views.CycleCloseView.as_view(), name="cycle-close"),
     path("nominations/", views.NominationListView.as_view(), name="nomination-list"),
     path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
+    path(
+        "decisions/preview/",
+        documents_api.DecisionPreviewView.as_view(),
+        name="decision-preview",
+    ),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("decisions/<int:pk>/pdf/", documents_api.DecisionPdfView.as_view(), name="decision-pdf"),
     path(

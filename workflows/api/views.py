@@ -499,6 +499,71 @@ def _decision_response(request: Request, pk: int, status_code: int = 200) -> Res
     )
 
 
+@dataclasses.dataclass
+class DecisionRequest:
+    """What a ``DecisionCreateSerializer`` input asks for, resolved in the caller's scope:
+    the review cycle to recognise from, or the nomination to commend (with its award and
+    approved items), and the decision's text options. ``issue`` and ``preview`` call the
+    service pair with the same arguments, so a preview is what the issue would write."""
+
+    cycle: ReviewCycle | None
+    nomination: Nomination | None
+    award: str | None
+    items: list[int] | None
+    options: dict
+
+    def _call(self, recognition, commendation, actor):
+        if self.cycle is not None:
+            return recognition(actor=actor, cycle=self.cycle, **self.options)
+        return commendation(
+            actor=actor,
+            nomination=self.nomination,
+            award=self.award,
+            approved_item_ids=self.items,
+            **self.options,
+        )
+
+    def issue(self, actor):
+        return self._call(services.recognition_decision_issue, services.nomination_commend, actor)
+
+    def preview(self, actor) -> bytes:
+        return self._call(
+            services.recognition_decision_preview, services.nomination_commend_preview, actor
+        )
+
+
+def decision_request(request: Request) -> DecisionRequest:
+    """The decision ``request`` asks for (``DecisionCreateSerializer``); an unknown cycle or
+    nomination and one outside the caller's scope answer alike, 404 (inside the scope the
+    services answer a wrong actor with 403)."""
+    data = parse(s.DecisionCreateSerializer, request.data)
+    options = {key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")}
+    # Given legal bases and proposer replace the defaults ("" = no proposer line).
+    options |= {key: data[key] for key in ("legal_bases", "proposal") if key in data}
+    options |= {key: data[key] for key in ("signer_role", "signer_name") if data.get(key)}
+    if data["kind"] == DecisionKind.RECOGNITION:
+        cycle = selectors.cycles_for_user(user=request.user).filter(pk=data["cycle"]).first()
+        if cycle is None:
+            raise NotFound(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
+        return DecisionRequest(
+            cycle=cycle, nomination=None, award=None, items=None, options=options
+        )
+    nomination = _referenced(
+        Nomination.objects.all(), "awarding_body__unit__path", request, data["nomination"]
+    ) or _referenced(Nomination.objects.all(), "board__unit__path", request, data["nomination"])
+    if nomination is None:
+        raise NotFound(_("Unknown nomination: %(nomination)s") % {"nomination": data["nomination"]})
+    if data.get("citation"):
+        options["citation"] = data["citation"]
+    return DecisionRequest(
+        cycle=None,
+        nomination=nomination,
+        award=data["award"],
+        items=data.get("items"),
+        options=options,
+    )
+
+
 class DecisionListView(ApiView):
     @extend_schema(
         request=s.DecisionCreateSerializer, responses={201: s.DecisionSerializer, **ERRORS}
@@ -507,42 +572,9 @@ class DecisionListView(ApiView):
         """Issue a numbered decision, completing its viewflow task: the board unit's clerk
         recognises what the chair chose in a cycle (``kind`` recognition, ``cycle``), or the
         awarding body unit's clerk approves all or some of a nomination with an award
-        (``kind`` commendation, ``nomination``, ``award``, ``items``)."""
-        data = parse(s.DecisionCreateSerializer, request.data)
-        options = {
-            key: data[key] for key in ("issued_on", "title") if data.get(key) not in (None, "")
-        }
-        # Given legal bases and proposer replace the defaults ("" = no proposer line).
-        options |= {key: data[key] for key in ("legal_bases", "proposal") if key in data}
-        options |= {key: data[key] for key in ("signer_role", "signer_name") if data.get(key)}
-        if data["kind"] == DecisionKind.RECOGNITION:
-            # Inside the caller's scope the service answers a wrong actor with 403; an
-            # unknown cycle and one outside the scope answer alike, 404.
-            cycle = selectors.cycles_for_user(user=request.user).filter(pk=data["cycle"]).first()
-            if cycle is None:
-                raise NotFound(_("Unknown review cycle: %(cycle)s") % {"cycle": data["cycle"]})
-            decision = services.recognition_decision_issue(
-                actor=request.user, cycle=cycle, **options
-            )
-        else:
-            nomination = _referenced(
-                Nomination.objects.all(), "awarding_body__unit__path", request, data["nomination"]
-            ) or _referenced(
-                Nomination.objects.all(), "board__unit__path", request, data["nomination"]
-            )
-            if nomination is None:
-                raise NotFound(
-                    _("Unknown nomination: %(nomination)s") % {"nomination": data["nomination"]}
-                )
-            if data.get("citation"):
-                options["citation"] = data["citation"]
-            decision = services.nomination_commend(
-                actor=request.user,
-                nomination=nomination,
-                award=data["award"],
-                approved_item_ids=data.get("items"),
-                **options,
-            )
+        (``kind`` commendation, ``nomination``, ``award``, ``items``). ``POST
+        /api/v1/decisions/preview/`` with the same input answers its draft PDF first."""
+        decision = decision_request(request).issue(request.user)
         return _decision_response(request, decision.pk, status.HTTP_201_CREATED)
 
 

@@ -25,7 +25,7 @@ from core.models import (
     Unit,
     UnitKind,
 )
-from core.search import search
+from core.search import search, search_initiatives
 from documents.models import DecisionKind, DecisionStatus
 from workflows import selectors
 from workflows.takers import PROCESS
@@ -35,10 +35,12 @@ from . import tables as t
 from .views import _due_dates, _lifecycle
 
 UNIT_PICKER_SIZE = 20
-# The task list's sortable columns (the default is oldest first, by keyset).
+# The task list's sortable columns (the default is oldest first, by keyset; a sorted list
+# pages by offset). The due date is an expression, ordered by selectors.task_ids_by_due.
 TASK_SORTS = {
     "code": (gettext_lazy("Initiative"), (f"{PROCESS}initiative__code",)),
     "unit": (gettext_lazy("Unit"), (f"{PROCESS}unit__name",)),
+    "due": (gettext_lazy("Due"), ()),
     "since": (gettext_lazy("Since"), ("created",)),
 }
 TASK_SEARCH = (
@@ -138,9 +140,6 @@ class InitiativeListForm(f.InitiativeFilterForm):
         return filters
 
 
-INITIATIVE_SEARCH = ("code", "title", "owner_name", "owner_unit__name", "owner_unit__code")
-
-
 @login_required
 def initiative_list(request: HttpRequest) -> HttpResponse:
     controls, state = listing.list_controls(request)
@@ -153,7 +152,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     year = form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
     if year:
         initiatives = initiatives.filter(registered_on__year=year)
-    initiatives = search(initiatives, state.q, INITIATIVE_SEARCH)
+    initiatives = search_initiatives(initiatives, state.q)
     table = t.InitiativeTable(initiatives.order_by("-registered_on", "-pk"))
     return _render_list(
         request,
@@ -405,7 +404,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     if state.q:
         found = search(Task.objects.filter(pk__in=ids), state.q, TASK_SEARCH)
         ids = found.order_by("created", "pk").values_list("pk", flat=True)
-    if sort.order:
+    if sort.key.removeprefix("-") == "due":
+        ids = selectors.task_ids_by_due(ids=ids, descending=sort.key.startswith("-"))
+    elif sort.order:
         ids = Task.objects.filter(pk__in=ids).order_by(*sort.order).values_list("pk", flat=True)
     if fmt:
         refused = listing.export_format_error(fmt) or listing.too_many_rows(ids.count())

@@ -6,10 +6,11 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core import listing
+from documents.models import CertificateStatus
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 CODE = {"td": {"class": "text-nowrap"}}
@@ -75,15 +76,29 @@ class DecisionTable(tables.Table):
 
 
 class CommendationTable(tables.Table):
+    """The register of commendations (sổ theo dõi khen thưởng) in the columns of a clerk's
+    book: number in the register, decision number and date, award, recipient, unit, what
+    they were commended for, a note; then the issuing body and the initiative."""
+
+    register_number = tables.Column(
+        verbose_name=_("Register number"),
+        order_by=("register_year", "register_sequence"),
+        default="–",
+        attrs=CODE,
+    )
+    decision_number = tables.Column(verbose_name=_("Decision"), attrs=CODE)
+    decision_date = listing.DateColumn(verbose_name=_("Decision date"))
+    award = tables.Column(verbose_name=_("Award"))
     recipient_name = tables.Column(verbose_name=_("Recipient"), attrs=WIDE)
     recipient_kind = tables.Column(verbose_name=_("Recipient kind"))
-    award = tables.Column(verbose_name=_("Award"))
     unit = tables.Column(verbose_name=_("Unit"), accessor="unit__name", order_by=("unit__name",))
+    citation = tables.Column(verbose_name=_("Citation"), orderable=False, default="", attrs=WIDE)
+    note = tables.Column(
+        verbose_name=pgettext_lazy("register", "Note"), empty_values=(), orderable=False
+    )
     issuer = tables.Column(
         verbose_name=_("Issuing body"), accessor="issuer__name", order_by=("issuer__name",)
     )
-    decision_number = tables.Column(verbose_name=_("Decision"))
-    decision_date = listing.DateColumn(verbose_name=_("Decision date"))
     initiative = tables.Column(
         verbose_name=_("Initiative"),
         accessor="initiative__code",
@@ -99,6 +114,20 @@ class CommendationTable(tables.Table):
     class Meta:
         empty_text = _("No commendations.")
         order_by = ("-decision_date",)
+
+    def render_note(self, record):
+        return self.value_note(record) or "–"
+
+    def value_note(self, record):
+        """What the register's note column says of the certificate: revoked and why, or
+        reissued in place of another number."""
+        if record.certificate_status == CertificateStatus.REVOKED:
+            return gettext("Certificate revoked: %(reason)s") % {"reason": record.revoked_reason}
+        if record.replaces_number:
+            return gettext("Reissued in place of no. %(number)s") % {
+                "number": record.replaces_number
+            }
+        return ""
 
 
 class UnitTable(tables.Table):

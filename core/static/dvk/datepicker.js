@@ -34,7 +34,12 @@
     button.className = "btn btn-outline-secondary date-picker-button";
     button.setAttribute("aria-label", input.dataset.datePicker || "Calendar");
     button.title = button.getAttribute("aria-label");
-    button.textContent = "\uD83D\uDCC5"; // calendar
+    // A drawn calendar, not the emoji: a machine without a colour emoji font shows a box.
+    button.innerHTML =
+      '<svg aria-hidden="true" focusable="false" width="20" height="20" viewBox="0 0 20 20" ' +
+      'fill="none" stroke="currentColor" stroke-width="1.6"><rect x="2.5" y="4" width="15" ' +
+      'height="13.5" rx="1.5"/><path d="M2.5 8.5h15M6.5 2v4M13.5 2v4"/><path d="M6 11.5h2M9 ' +
+      '11.5h2M12 11.5h2M6 14.5h2M9 14.5h2" stroke-width="2"/></svg>';
     group.appendChild(button);
     group.appendChild(picker);
     button.addEventListener("click", function () {
