@@ -32,4 +32,5 @@ RUN msgfmt --check -o locale/vi/LC_MESSAGES/django.mo locale/vi/LC_MESSAGES/djan
 
 USER dvk
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The worker model (3 sync workers, WEB_CONCURRENCY to change) is in config/gunicorn.conf.py.
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--config", "config/gunicorn.conf.py", "--access-logfile", "-"]

@@ -12,7 +12,7 @@ spent per request (from /proc: the evidence that holds on a machine shared with 
 work), next to the target (≥ 150 requests/s with p99 ≤ 250 ms at 25 users, 0 errors), with
 the load average during the step. Exits 1 when the target is missed.
 
-    .venv/bin/python bench/bench_web_load.py                         # 2 sync workers
+    .venv/bin/python bench/bench_web_load.py                         # 3 sync workers
     .venv/bin/python bench/bench_web_load.py --worker-class gthread --threads 4
     .venv/bin/python bench/bench_web_load.py --workers 3 --step 30
 """
@@ -46,7 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dsn", default="postgres://postgres:postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="dvk_ops_web")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="production's: 3")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", default="10,25,50")
@@ -82,6 +82,8 @@ def start_gunicorn(args, env, port: int) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "config.wsgi",
+        "--config",
+        "config/gunicorn.conf.py",  # production's; the flags below override its model
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

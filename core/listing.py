@@ -193,7 +193,6 @@ class _ColumnPlan:
     def __init__(self, bound_column):
         self.bound = bound_column
         self.column = bound_column.column
-        self.name = bound_column.name
         self.css = bound_column.attrs["td"].get("class") or ""
         args, catch_all = signature(bound_column.render)
         self.args = None if catch_all else args

@@ -100,31 +100,22 @@ def user_seats(*, user: Any) -> UserSeats:
 
 
 def _user_seats(user: Any) -> UserSeats:
-    def const(value, field):
-        return Value(value, output_field=field)
+    def seats(model, kind: str, unit: str, ref: str, active) -> QuerySet:
+        """One kind of seat as (kind, role, id, path, depth, active) rows."""
+        return (
+            model.objects.filter(user=user)
+            .annotate(
+                seat=Value(kind, output_field=CharField()),
+                ref=F(ref),
+                at=F(f"{unit}path"),
+                level=F(f"{unit}depth"),
+                on=active,
+            )
+            .values_list("seat", "role", "ref", "at", "level", "on")
+        )
 
-    units = (
-        UnitRole.objects.filter(user=user)
-        .annotate(
-            seat=const("unit", CharField()),
-            ref=F("unit_id"),
-            at=F("unit__path"),
-            level=F("unit__depth"),
-            on=const(True, BooleanField()),
-        )
-        .values_list("seat", "role", "ref", "at", "level", "on")
-    )
-    boards = (
-        BoardMember.objects.filter(user=user)
-        .annotate(
-            seat=const("board", CharField()),
-            ref=F("board_id"),
-            at=F("board__unit__path"),
-            level=F("board__unit__depth"),
-            on=F("board__is_active"),
-        )
-        .values_list("seat", "role", "ref", "at", "level", "on")
-    )
+    units = seats(UnitRole, "unit", "unit__", "unit_id", Value(True, output_field=BooleanField()))
+    boards = seats(BoardMember, "board", "board__unit__", "board_id", F("board__is_active"))
     rows = list(units.union(boards, all=True))
     return UserSeats(
         units=tuple(

@@ -36,3 +36,21 @@ def test_every_worker_command_survives_a_broker_outage():
     # ./dvk run and ./dvk worker both pass them.
     assert dvk.count('"${WORKER_OPTIONS[@]}"') == 2
     assert settings.CELERY_BROKER_CONNECTION_MAX_RETRIES is None
+
+
+def test_every_web_command_runs_the_one_gunicorn_configuration():
+    """./dvk web, ./dvk run, docker-compose.yml and the Dockerfile start gunicorn with the
+    worker model of config/gunicorn.conf.py, and none sets its own."""
+    config = {}
+    exec((ROOT / "config" / "gunicorn.conf.py").read_text(), config)  # noqa: S102
+    assert config["worker_class"] == "sync" and config["workers"] >= 2
+    dvk = (ROOT / "dvk").read_text()
+    commands = [
+        " ".join(compose()["services"]["web"]["command"]),
+        (ROOT / "Dockerfile").read_text().split("\nCMD ", 1)[1],
+        *re.findall(r"gunicorn\" config\.wsgi[^\n]*\n[^\n]*", dvk),
+    ]
+    assert len(commands) == 4
+    for command in commands:
+        assert "config/gunicorn.conf.py" in command, command
+        assert "--workers" not in command and "--worker-class" not in command, command
