@@ -57,6 +57,17 @@ def _links(initiatives: QuerySet) -> QuerySet:
     return Initiative.fields.through.objects.filter(initiative__in=initiatives)
 
 
+def _id_chunks(ids: list[int]) -> Iterator[list[int]]:
+    """Slices of ids for ``IN (...)``: a 10,000-id slice costs PostgreSQL a scan of the
+    initiatives like the whole list would, so there the slices are 50,000 (client-side
+    parameters: no limit of 65,535); elsewhere ``core.bulk.chunks``."""
+    if connection.vendor != "postgresql":
+        yield from chunks(ids)
+        return
+    for start in range(0, len(ids), 50_000):
+        yield ids[start : start + 50_000]
+
+
 def _counts(
     initiative_ids: Collection[int], *, statuses: bool = True, recognitions: bool = True
 ) -> Tallies:
@@ -66,7 +77,7 @@ def _counts(
     initiatives: Counter[tuple] = Counter()
     fields: Counter[tuple] = Counter()
     recognised: Counter[tuple] = Counter()
-    for chunk in chunks(sorted(set(initiative_ids))):
+    for chunk in _id_chunks(sorted(set(initiative_ids))):
         if recognitions:
             recognised.update(_recognition_counts(chunk))
         if not statuses:
