@@ -30,13 +30,11 @@ from core.models import (
     Initiative,
     InitiativeStatus,
     InitiativeStatusChange,
-    InitiativeTally,
     Phase,
     RecognitionTally,
     ReviewCycle,
     Unit,
     UnitKind,
-    path_step,
 )
 from core.selectors import count_since, movement_report_by_child, report_period
 from core.tallies import WORKFLOW_RECOGNITION
@@ -460,25 +458,8 @@ def _indicators(
 
 
 def _registering_units(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> dict[str, int]:
-    """Units of each kind that registered an initiative in the period. From the tallies
-    for whole years: a unit registered one when its subtree's count is more than its
-    children's together. Otherwise one probe of the (owner unit, date) index per unit, not
-    a DISTINCT over every initiative."""
-    if core_selectors.whole_years(start, end):
-        tallies = InitiativeTally.objects.filter(unit__path__startswith=unit.path)
-        if start is not None:
-            tallies = tallies.filter(year__gte=start.year)
-        if end is not None:
-            tallies = tallies.filter(year__lte=end.year)
-        subtree: Counter[str] = Counter()
-        kinds: dict[str, str] = {}
-        for path, kind, n in tallies.values_list("unit__path", "unit__kind", "n"):
-            subtree[path] += n
-            kinds[path] = kind
-        below: Counter[str] = Counter()
-        for path, n in subtree.items():
-            below[path[: -len(path_step(0))]] += n
-        return dict(Counter(kinds[path] for path, n in subtree.items() if n > below[path]))
+    """Units of each kind that registered an initiative in the period: one probe of the
+    (owner unit, status) index per unit, not a DISTINCT over every initiative."""
     registered = Initiative.objects.filter(
         _period_q("registered_on", start, end), owner_unit=OuterRef("pk")
     )

@@ -23,7 +23,6 @@ from core.models import (
 from core.selectors import movement_report_by_child
 from core.services import StatusChange, initiative_statuses_record_bulk, unit_merge
 from core.tallies import initiative_tallies_mismatches, initiative_tallies_rebuild
-from stats import selectors as stats_selectors
 from stats.selectors import movement_statistics
 from workflows import services
 
@@ -34,18 +33,10 @@ def both_ways(monkeypatch, unit, **period):
     """The statistics (``movement_report``'s figures per branch, the recognitions) from the
     tallies and counted from the initiatives."""
     today = dt.date(2026, 6, 1)
-    start, end = selectors.report_period(**period)
-    # The units that registered in the period (a target's measure) too.
-    tallied = (
-        movement_statistics(unit=unit, today=today, **period),
-        stats_selectors._registering_units(unit=unit, start=start, end=end),
-    )
+    tallied = movement_statistics(unit=unit, today=today, **period)
     with monkeypatch.context() as patch:
         patch.setattr(selectors, "whole_years", lambda start, end: False)
-        counted = (
-            movement_statistics(unit=unit, today=today, **period),
-            stats_selectors._registering_units(unit=unit, start=start, end=end),
-        )
+        counted = movement_statistics(unit=unit, today=today, **period)
     return tallied, counted
 
 
