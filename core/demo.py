@@ -431,10 +431,11 @@ def demo_delete() -> int:
             deleted += Commendation.objects.filter(
                 Q(unit__in=units) | Q(initiative__in=initiatives) | Q(issuer__unit__in=units)
             ).delete()[0]
-            deleted += InitiativeStatusChange.objects.filter(initiative__in=initiatives).delete()[0]
+            # Out of the tallies while their recognitions' history lines still say when.
             initiative_tallies_add(
                 initiative_ids=list(initiatives.values_list("pk", flat=True)), sign=-1
             )
+            deleted += InitiativeStatusChange.objects.filter(initiative__in=initiatives).delete()[0]
             deleted += initiatives.delete()[0]
             deleted += ReviewCycle.objects.filter(board__unit__in=units).delete()[0]
             deleted += User.objects.filter(username__in=usernames, unit__in=units).delete()[0]

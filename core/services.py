@@ -32,7 +32,11 @@ from .models import (
     User,
     path_step,
 )
-from .tallies import initiative_tallies_follow, initiative_tallies_rebuild
+from .tallies import (
+    initiative_tallies_follow,
+    initiative_tallies_rebuild,
+    initiative_tallies_set_status,
+)
 
 
 def compute_tree_paths(
@@ -162,7 +166,9 @@ def initiative_record_status(
         raise InvalidInput(_("Unknown status: %(status)s") % {"status": to_status})
     initiative.status = to_status
     # The status, and a recognition's history line, are counted in the tallies.
-    with initiative_tallies_follow(initiative_ids=[initiative.pk]):
+    with initiative_tallies_follow(
+        initiative_ids=[initiative.pk], recognitions=to_status == InitiativeStatus.RECOGNISED
+    ):
         initiative.save(update_fields=["status", "updated_at"])
         return InitiativeStatusChange.objects.create(
             initiative=initiative,
@@ -401,12 +407,14 @@ def _record_statuses(
             by_status.setdefault(change.to_status, []).append(initiative_id)
     # The statuses, and recognitions' history lines (new initiatives' too), are counted in
     # the tallies.
-    with initiative_tallies_follow(initiative_ids=list(last)):
+    recognising = [c.initiative_id for c in batch if c.to_status == InitiativeStatus.RECOGNISED]
+    with initiative_tallies_follow(initiative_ids=recognising, statuses=False):
         for status, ids in by_status.items():
-            for chunk in chunks(ids):
-                Initiative.objects.filter(pk__in=chunk).exclude(status=status).update(
-                    status=status, updated_at=at
-                )
+            with initiative_tallies_set_status(initiative_ids=ids, status=status):
+                for chunk in chunks(ids):
+                    Initiative.objects.filter(pk__in=chunk).exclude(status=status).update(
+                        status=status, updated_at=at
+                    )
         return insert_rows(
             InitiativeStatusChange,
             ("initiative", "from_status", "to_status", "at"),

@@ -2,7 +2,15 @@ import datetime as dt
 
 import pytest
 
-from core.models import Field, Initiative, InitiativeStatusChange, Phase, UnitKind
+from core.models import (
+    Field,
+    Initiative,
+    InitiativeStatusChange,
+    Phase,
+    RecognitionTally,
+    UnitKind,
+)
+from core.tallies import initiative_tallies_mismatches
 from core.tests.factories import UnitFactory
 from core.tests.test_import_files import run, write_csv, write_xlsx
 
@@ -244,6 +252,9 @@ def test_a_changed_file_updates_and_records_the_status_change(tmp_path):
     assert last.reason == "Nhập từ tệp changed.csv"
     assert road.history.count() == 2
     assert Initiative.objects.get(code="MH2").updated_at == untouched
+    # The statistics' tallies followed both imports (new rows, a recognition, new fields).
+    assert initiative_tallies_mismatches() == []
+    assert RecognitionTally.objects.filter(field=0).count() == 2  # in X1 and in HA above
 
 
 def test_an_absent_status_column_keeps_the_stored_status(tmp_path):

@@ -24,6 +24,7 @@ from core.models import (
     UnitRole,
     User,
 )
+from core.tallies import initiative_tallies_mismatches
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +250,7 @@ def test_seed_demo_reset_rebuilds_the_same_data():
     assert "Đã xóa" in output
     assert snapshot() == before  # deterministic: the same rows again
     assert report("--unit", "CB", "--phase", "2016-2020")["initiatives"]["total"] == 4086
+    assert initiative_tallies_mismatches() == []  # the statistics' tallies followed
 
 
 def test_reset_keeps_data_outside_the_demo():

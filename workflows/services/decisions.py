@@ -144,7 +144,7 @@ def recognition_decision_issue(
         )
         recognised = [initiative.pk for initiative in initiatives]
         # The recognitions the statistics count, by the decision's date (core.tallies).
-        with initiative_tallies_follow(initiative_ids=recognised):
+        with initiative_tallies_follow(initiative_ids=recognised, statuses=False):
             AnnualReport.objects.filter(cycle=locked, initiative__in=recognised).update(
                 recognition_decision=decision
             )

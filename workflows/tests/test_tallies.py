@@ -46,6 +46,10 @@ def random_writes(world, rng: random.Random, steps: int) -> None:
     districts = [world.district, world.sibling]
     made: list[Initiative] = []
 
+    def district_of(initiative):
+        inside = initiative.owner_unit.path.startswith(world.district.unit.path)
+        return world.district if inside else world.sibling
+
     def register():
         d = rng.choice(districts)
         actor, unit = rng.choice(
@@ -67,22 +71,14 @@ def random_writes(world, rng: random.Random, steps: int) -> None:
         )
 
     def review(initiative):
-        d = (
-            world.district
-            if initiative.owner_unit.path.startswith(world.district.unit.path)
-            else world.sibling
-        )
+        d = district_of(initiative)
         action = rng.choice(["accept", "return", "reject"])
         getattr(services, f"initiative_{action}")(
             actor=d.secretary, initiative=initiative, reason="Bổ sung hồ sơ"
         )
 
     def resubmit(initiative):
-        d = (
-            world.district
-            if initiative.owner_unit.path.startswith(world.district.unit.path)
-            else world.sibling
-        )
+        d = district_of(initiative)
         services.initiative_resubmit(
             actor=d.official if initiative.owner_unit != d.unit else d.district_official,
             initiative=initiative,
@@ -91,11 +87,7 @@ def random_writes(world, rng: random.Random, steps: int) -> None:
         )
 
     def withdraw(initiative):
-        d = (
-            world.district
-            if initiative.owner_unit.path.startswith(world.district.unit.path)
-            else world.sibling
-        )
+        d = district_of(initiative)
         services.initiative_withdraw(
             actor=d.district_official, initiative=initiative, reason="Hết kinh phí"
         )
