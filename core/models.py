@@ -645,6 +645,8 @@ class InitiativeTally(models.Model):
     n = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("initiative tally")
+        verbose_name_plural = _("initiative tallies")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "status", "kind", "year"], name="initiative_tally_key"
@@ -666,6 +668,8 @@ class FieldTally(models.Model):
     n = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("field tally")
+        verbose_name_plural = _("field tallies")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "field", "status", "year"], name="field_tally_key"
@@ -689,6 +693,8 @@ class RecognitionTally(models.Model):
     n = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("recognition tally")
+        verbose_name_plural = _("recognition tallies")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "field", "years"], name="recognition_tally_key"

@@ -53,6 +53,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "field tally",
+                "verbose_name_plural": "field tallies",
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("unit", "field", "status", "year"), name="field_tally_key"
@@ -83,6 +85,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "initiative tally",
+                "verbose_name_plural": "initiative tallies",
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("unit", "status", "kind", "year"), name="initiative_tally_key"
@@ -112,6 +116,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "recognition tally",
+                "verbose_name_plural": "recognition tallies",
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("unit", "field", "years"), name="recognition_tally_key"

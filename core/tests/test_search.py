@@ -52,8 +52,9 @@ def test_the_folded_text_in_sql_equals_fold_in_python(initiatives):
     )
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigram indexes")
+@pytest.mark.postgres
 def test_the_search_query_uses_the_trigram_indexes_on_postgresql(initiatives):
+    assert connection.vendor == "postgresql", "this test needs PostgreSQL: set DATABASE_URL"
     queryset = search_initiatives(Initiative.objects.order_by(), "dan van")
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
