@@ -31,7 +31,7 @@ from django.utils.functional import Promise
 from django.utils.hashable import make_hashable
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django_tables2.utils import signature
 
@@ -42,6 +42,15 @@ DEFAULT_PER_PAGE = 25
 EXPORT_FORMATS = ("xlsx", "csv")
 # A spreadsheet program runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+# A list filter left empty means "all": its empty choice says so ("Tất cả").
+ANY_LABEL = pgettext_lazy("filter", "All")
+
+
+def any_of(choices) -> list[tuple[str, object]]:
+    """A filter's choices with the empty "all" choice first."""
+    return [("", ANY_LABEL), *choices]
 
 
 # --- the list's parameters -----------------------------------------------------------------

@@ -687,3 +687,20 @@ def test_the_register_of_commendations_holds_a_clerks_columns_and_exports_them(
     page = client.get("/commendations/", query).content.decode()
     assert f'<td class="text-nowrap">{replacement.register_number}</td>' in page
     assert "Cấp lại, thay số" in page and CITATION in page
+
+
+def test_a_filter_left_empty_says_all(world):
+    """Every select of a list's filters offers "Tất cả" (all) as its empty choice, never
+    dashes."""
+    client = browser(world.district.secretary)
+    for path in ("/initiatives/", "/decisions/", "/commendations/", "/units/", "/cycles/"):
+        html = client.get(path).content.decode()
+        selects = re.findall(r"<select name=\"(\w+)\".*?</select>", html, flags=re.S)
+        assert selects, path
+        for name in selects:
+            if name == "per_page":
+                continue
+            select = html[html.index(f'<select name="{name}"') :]
+            first = re.search(r"<option[^>]*>([^<]*)</option>", select).group(1)
+            assert first == "Tất cả", (path, name, first)
+        assert "---" not in html, path

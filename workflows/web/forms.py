@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from core import listing
 from core.forms import CleanTextForm
 from core.models import (
     AwardType,
@@ -37,22 +38,24 @@ REVIEW_ACCEPT, REVIEW_RETURN, REVIEW_REJECT = "accept", "return", "reject"
 
 class InitiativeFilterForm(CleanTextForm):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", "---"), *InitiativeStatus.choices]
+        label=_("Status"), required=False, choices=listing.any_of(InitiativeStatus.choices)
     )
     field = forms.ModelChoiceField(
         label=_("Field"),
         required=False,
+        empty_label=listing.ANY_LABEL,
         queryset=Field.objects.order_by("pk"),
         to_field_name="code",
     )
     phase = forms.ModelChoiceField(
         label=_("Phase"),
         required=False,
+        empty_label=listing.ANY_LABEL,
         queryset=Phase.objects.order_by("code"),
         to_field_name="code",
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", "---"), *InitiativeKind.choices]
+        label=_("Kind"), required=False, choices=listing.any_of(InitiativeKind.choices)
     )
     # The statistics' links (the dashboard) carry these: the same rules as the report.
     unit = forms.CharField(

@@ -173,10 +173,10 @@ class DecisionFilterForm(CleanTextForm):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
-        choices=[("", "---"), *DecisionStatus.choices],
+        choices=listing.any_of(DecisionStatus.choices),
     )
     kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"), required=False, choices=[("", "---"), *DecisionKind.choices]
+        label=gettext_lazy("Kind"), required=False, choices=listing.any_of(DecisionKind.choices)
     )
     year = _year_field()
     unit = _unit_field()
@@ -216,16 +216,17 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 
 class CommendationFilterForm(CleanTextForm):
     award = forms.ChoiceField(
-        label=gettext_lazy("Award"), required=False, choices=[("", "---"), *AwardType.choices]
+        label=gettext_lazy("Award"), required=False, choices=listing.any_of(AwardType.choices)
     )
     recipient_kind = forms.ChoiceField(
         label=gettext_lazy("Recipient kind"),
         required=False,
-        choices=[("", "---"), *RecipientKind.choices],
+        choices=listing.any_of(RecipientKind.choices),
     )
     issuer = forms.ModelChoiceField(
         label=gettext_lazy("Issuing body"),
         required=False,
+        empty_label=listing.ANY_LABEL,
         queryset=IssuingBody.objects.none(),
     )
     year = _year_field()
@@ -281,7 +282,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
 
 class UnitFilterForm(CleanTextForm):
     kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"), required=False, choices=[("", "---"), *UnitKind.choices]
+        label=gettext_lazy("Kind"), required=False, choices=listing.any_of(UnitKind.choices)
     )
     unit = _unit_field()
     current = forms.BooleanField(label=gettext_lazy("Current units only"), required=False)
@@ -330,7 +331,7 @@ def unit_options(request: HttpRequest) -> HttpResponse:
 
 class CycleFilterForm(CleanTextForm):
     status = forms.ChoiceField(
-        label=gettext_lazy("Status"), required=False, choices=[("", "---"), *CycleStatus.choices]
+        label=gettext_lazy("Status"), required=False, choices=listing.any_of(CycleStatus.choices)
     )
     year = _year_field()
 
