@@ -33,6 +33,7 @@ from .models import (
     path_step,
 )
 from .tallies import (
+    initiative_tallies_deferred,
     initiative_tallies_follow,
     initiative_tallies_rebuild,
     initiative_tallies_set_status,
@@ -381,17 +382,20 @@ def initiative_statuses_record_bulk(
     allowed = set(InitiativeStatus.values)
     written = 0
     batch: list[StatusChange] = []
-    for change in changes:
-        # "" only as the start of a history.
-        unknown = {change.from_status or InitiativeStatus.REGISTERED, change.to_status} - allowed
-        if unknown:
-            raise InvalidInput(_("Unknown status: %(status)s") % {"status": unknown.pop()})
-        batch.append(change)
-        if len(batch) == STATUS_BATCH:
+    # The batches' tally differences are written once, at the end.
+    with initiative_tallies_deferred():
+        for change in changes:
+            # "" only as the start of a history.
+            unknown = {change.from_status or InitiativeStatus.REGISTERED, change.to_status}
+            unknown -= allowed
+            if unknown:
+                raise InvalidInput(_("Unknown status: %(status)s") % {"status": unknown.pop()})
+            batch.append(change)
+            if len(batch) == STATUS_BATCH:
+                written += _record_statuses(batch, actor=actor, reason=reason, source=source, at=at)
+                batch = []
+        if batch:
             written += _record_statuses(batch, actor=actor, reason=reason, source=source, at=at)
-            batch = []
-    if batch:
-        written += _record_statuses(batch, actor=actor, reason=reason, source=source, at=at)
     return written
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
@@ -164,10 +165,42 @@ def _upsert(model: type, key: tuple[str, ...], delta: Counter[tuple]) -> None:
         model.objects.filter(unit_id__in=chunk, n=0).delete()
 
 
+# While a bulk writer runs (``initiative_tallies_deferred``), the differences of its batches
+# add up here and are written once at its end: a national cycle's opening moves 150,000
+# initiatives in 30 batches whose rows (the root's, the provinces', ...) mostly repeat.
+_pending: ContextVar[list[Counter[tuple]] | None] = ContextVar("dvk_tallies_pending", default=None)
+
+
 def _apply(delta: Tallies) -> None:
+    pending = _pending.get()
+    if pending is not None:
+        for total, part in zip(pending, delta, strict=True):
+            total.update(part)
+        return
     _upsert(InitiativeTally, INITIATIVE_KEY, delta[0])
     _upsert(FieldTally, FIELD_KEY, delta[1])
     _upsert(RecognitionTally, RECOGNITION_KEY, delta[2])
+
+
+@contextmanager
+def initiative_tallies_deferred() -> Iterator[None]:
+    """Inside a transaction of many changes: the tallies' differences are summed and
+    written once when the block ends (nothing inside it may read the tallies). Nested, the
+    outermost block writes."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: list[Counter[tuple]] = [Counter(), Counter(), Counter()]
+    token = _pending.set(pending)
+    try:
+        with transaction.atomic():
+            yield
+            _pending.reset(token)
+            token = None
+            _apply((pending[0], pending[1], pending[2]))
+    finally:
+        if token is not None:
+            _pending.reset(token)
 
 
 @transaction.atomic
