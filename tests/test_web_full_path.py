@@ -273,7 +273,9 @@ def test_recognition_decision_without_an_issuing_body_is_refused_with_its_messag
     assert not Decision.objects.exists()
 
 
-def nominated(world) -> tuple[Initiative, Nomination]:
+def nominated(world, body=None) -> tuple[Initiative, Nomination]:
+    """A recognised initiative nominated by the district's secretary to ``body`` (the
+    province's People's Committee by default)."""
     initiative = InitiativeFactory(
         owner_unit=world.district.commune, status=InitiativeStatus.RECOGNISED
     )
@@ -282,7 +284,7 @@ def nominated(world) -> tuple[Initiative, Nomination]:
         {
             "board": world.district.board.pk,
             "initiatives": [initiative.pk],
-            "awarding_body": world.province_body.pk,
+            "awarding_body": (body or world.province_body).pk,
             "citation": CITATION,
         },
     )
@@ -540,19 +542,7 @@ def test_the_awarding_clerk_previews_the_commendation_draft_and_nothing_is_issue
 def test_a_districts_body_offers_no_bang_khen(world):
     """The commend page of a nomination to the district's own body offers a Giấy khen and a
     praise, not a Bằng khen (a province's award); posting one anyway is refused."""
-    initiative = InitiativeFactory(
-        owner_unit=world.district.commune, status=InitiativeStatus.RECOGNISED
-    )
-    response = browser(world.district.secretary).post(
-        "/nominations/new/",
-        {
-            "board": world.district.board.pk,
-            "initiatives": [initiative.pk],
-            "awarding_body": world.board_body.pk,
-            "citation": CITATION,
-        },
-    )
-    assert response.status_code == 302, messages_of(response)
+    nominated(world, body=world.board_body)
     task = only_task(world.district_clerk, "commend")
     page = browser(world.district_clerk).get(f"/tasks/{task.pk}/").content.decode()
     assert f'value="{AwardType.CERTIFICATE_OF_MERIT}"' in page
