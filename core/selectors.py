@@ -16,6 +16,7 @@ from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Val
 from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
+from .compiled import CompiledQuery
 from .errors import InvalidInput
 from .memo import memoised
 from .models import (
@@ -99,11 +100,11 @@ def user_seats(*, user: Any) -> UserSeats:
     return memoised(("user_seats", user.pk), lambda: _user_seats(user))
 
 
-def _user_seats(user: Any) -> UserSeats:
+def _seats_query(*, user_id: int) -> QuerySet:
     def seats(model, kind: str, unit: str, ref: str, active) -> QuerySet:
         """One kind of seat as (kind, role, id, path, depth, active) rows."""
         return (
-            model.objects.filter(user=user)
+            model.objects.filter(user_id=user_id)
             .annotate(
                 seat=Value(kind, output_field=CharField()),
                 ref=F(ref),
@@ -116,7 +117,15 @@ def _user_seats(user: Any) -> UserSeats:
 
     units = seats(UnitRole, "unit", "unit__", "unit_id", Value(True, output_field=BooleanField()))
     boards = seats(BoardMember, "board", "board__unit__", "board_id", F("board__is_active"))
-    rows = list(units.union(boards, all=True))
+    return units.union(boards, all=True)
+
+
+# Asked on every page: its SQL is built once (core.compiled).
+_SEATS = CompiledQuery(_seats_query)
+
+
+def _user_seats(user: Any) -> UserSeats:
+    rows = _SEATS.rows(user_id=user.pk)
     return UserSeats(
         units=tuple(
             UnitSeat(role, ref, at) for seat, role, ref, at, _l, _o in rows if seat == "unit"

@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.compiled import CompiledQuery
 from core.models import (
     PATH_SEPARATOR,
     BoardMember,
@@ -64,10 +65,14 @@ def list_limit() -> int:
 
 def inbox(*, user: User) -> QuerySet[Message]:
     """The user's messages whose in-app delivery went out, newest first."""
+    return _inbox(recipient_id=user.pk, channel=inbox_channel_name())
+
+
+def _inbox(*, recipient_id: int, channel: str) -> QuerySet[Message]:
     return (
         Message.objects.filter(
-            recipient=user,
-            deliveries__channel=inbox_channel_name(),
+            recipient_id=recipient_id,
+            deliveries__channel=channel,
             deliveries__status=DeliveryStatus.SENT,
         )
         .select_related("recipient", "initiative__owner_unit", "cycle__board")
@@ -75,8 +80,18 @@ def inbox(*, user: User) -> QuerySet[Message]:
     )
 
 
+def _unread(*, recipient_id: int, channel: str) -> QuerySet[Message]:
+    return (
+        _inbox(recipient_id=recipient_id, channel=channel).filter(read_at__isnull=True).values("pk")
+    )
+
+
+# Counted on every page's header: its SQL is built once (core.compiled).
+_UNREAD = CompiledQuery(_unread)
+
+
 def unread_count(*, user: User) -> int:
-    return inbox(user=user).filter(read_at__isnull=True).count()
+    return _UNREAD.count(recipient_id=user.pk, channel=inbox_channel_name())
 
 
 def inbox_channel_name() -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import (
@@ -22,10 +22,12 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.db.models.expressions import RawSQL
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core import selectors as core_selectors
+from core.compiled import CompiledQuery
 from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
@@ -156,9 +158,9 @@ def _tasks(ids: list[QuerySet]) -> QuerySet[Task]:
     return _task_rows(_selected(ids))
 
 
-def _assigned_to(user: User) -> QuerySet:
+def _assigned_to(user_id: int) -> QuerySet:
     return (
-        Task.objects.filter(flow_task_type="HUMAN", owner=user, status=STATUS.ASSIGNED)
+        Task.objects.filter(flow_task_type="HUMAN", owner_id=user_id, status=STATUS.ASSIGNED)
         .order_by()
         .values("pk")
     )
@@ -166,7 +168,7 @@ def _assigned_to(user: User) -> QuerySet:
 
 def task_inbox(*, user: User) -> QuerySet[Task]:
     """Open tasks assigned to the user (evaluations are assigned when they are created)."""
-    return _tasks([_assigned_to(user)])
+    return _tasks([_assigned_to(user.pk)])
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
@@ -174,20 +176,42 @@ def task_queue(*, user: User) -> QuerySet[Task]:
     return _tasks(takers.queue_branches(user_roles(user=user)))
 
 
-def _for_user_ids(user: User) -> list[QuerySet]:
-    return [_assigned_to(user), *takers.queue_branches(user_roles(user=user))]
+def _branches(*, user_id: int, roles: takers.UserRoles) -> list[QuerySet]:
+    """My inbox and each kind of taker I can be, as queries of task ids."""
+    return [_assigned_to(user_id), *takers.queue_branches(roles)]
+
+
+def _selection(*, user_id: int, roles: takers.UserRoles) -> QuerySet:
+    branches = _branches(user_id=user_id, roles=roles)
+    return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+
+
+# Every task page and the API's task list ask for these: their SQL is built once per shape
+# of the user's roles (core.compiled), not on every request.
+_SELECTION = CompiledQuery(_selection)
+
+
+def _queue_roles(user: User) -> takers.UserRoles:
+    """The roles the queue's rule reads (its scope is not one of them: a value the compiled
+    queries do not use would make them refuse it)."""
+    return replace(user_roles(user=user), scope_paths=())
+
+
+def _for_user(user: User) -> QuerySet[Task]:
+    sql, params = _SELECTION.raw(user_id=user.pk, roles=_queue_roles(user))
+    return Task.objects.filter(pk__in=RawSQL(sql, params))
 
 
 def tasks_for_user(*, user: User) -> QuerySet[Task]:
     """My inbox and the queue I may take from, oldest first. Two queries: the roles, the
     list."""
-    return _tasks(_for_user_ids(user))
+    return _task_rows(_for_user(user))
 
 
 def task_ids_for_user(*, user: User) -> QuerySet:
     """The ids of ``tasks_for_user``, in its order: a long list is paged on these (no
     join), then ``tasks_by_ids`` loads the page."""
-    return _selected(_for_user_ids(user)).order_by("created", "pk").values_list("pk", flat=True)
+    return _for_user(user).order_by("created", "pk").values_list("pk", flat=True)
 
 
 # A queue page counts its tasks up to this many (8 pages); beyond, it says "more than": an
@@ -236,8 +260,33 @@ def task_page(
     of them. SQLite cannot order and limit inside a UNION: there the branches are merged
     first (the embedded default is not national-size).
     """
-    branches = _for_user_ids(user)
     position = _position(after)
+    roles = _queue_roles(user)
+    rows = _PAGE.rows({"size": size}, user_id=user.pk, roles=roles, position=position)
+    # When the first page holds the whole list, counting adds nothing.
+    counted = (
+        len(rows)
+        if position is None and len(rows) <= size
+        else _PAGE_COUNT.count({"cap": count_cap}, user_id=user.pk, roles=roles)
+    )
+    return TaskPage(
+        ids=[pk for _created, pk in rows[:size]],
+        next_after=_cursor(*rows[size - 1]) if len(rows) > size else None,
+        total=min(counted, count_cap),
+        total_is_capped=counted > count_cap,
+    )
+
+
+def _page_query(
+    *,
+    user_id: int,
+    roles: takers.UserRoles,
+    position: tuple[dt.datetime, int] | None,
+    size: int,
+) -> QuerySet:
+    """The (created, pk) of the page after ``position`` and one more task (is there a next
+    page?)."""
+    branches = _branches(user_id=user_id, roles=roles)
 
     def after_position(tasks: QuerySet) -> QuerySet:
         if position is None:
@@ -251,22 +300,22 @@ def task_page(
             for b in branches
         ]
         ids = parts[0].union(*parts[1:], all=True).order_by("created", "pk")
-        to_count = branches[0][: count_cap + 1].union(
-            *[b[: count_cap + 1] for b in branches[1:]], all=True
-        )
     else:
         ids = after_position(_selected(branches)).order_by("created", "pk")
         ids = ids.values_list("created", "pk")
-        to_count = _selected(branches).order_by().values("pk")[: count_cap + 1]
-    rows = list(ids[: size + 1])
-    # When the first page holds the whole list, counting adds nothing.
-    counted = len(rows) if position is None and len(rows) <= size else to_count.count()
-    return TaskPage(
-        ids=[pk for _created, pk in rows[:size]],
-        next_after=_cursor(*rows[size - 1]) if len(rows) > size else None,
-        total=min(counted, count_cap),
-        total_is_capped=counted > count_cap,
-    )
+    return ids[: size + 1]
+
+
+def _page_count_query(*, user_id: int, roles: takers.UserRoles, cap: int) -> QuerySet:
+    """The queue's tasks up to ``cap`` + 1 (to count them)."""
+    branches = _branches(user_id=user_id, roles=roles)
+    if connection.features.supports_slicing_ordering_in_compound and len(branches) > 1:
+        return branches[0][: cap + 1].union(*[b[: cap + 1] for b in branches[1:]], all=True)
+    return _selected(branches).order_by().values("pk")[: cap + 1]
+
+
+_PAGE = CompiledQuery(_page_query)
+_PAGE_COUNT = CompiledQuery(_page_count_query)
 
 
 def task_due_date() -> Case:
