@@ -23,12 +23,16 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.hashable import make_hashable
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
@@ -213,6 +217,7 @@ class _ColumnPlan:
         # Per model class: the labels of a field with choices, which django-tables2 shows
         # (``get_FOO_display``) instead of the stored value; None for other fields.
         self.displays: dict[type, dict | None] = {}
+        self.url = _url_template(bound_column.link)
 
     def render(self, row, value=None):
         bound = self.bound
@@ -226,7 +231,11 @@ class _ColumnPlan:
         }
         wanted = kwargs if self.args is None else {name: kwargs[name] for name in self.args}
         content = bound.render(**wanted)
-        return bound.link(content, **kwargs) if bound.link else content
+        if not bound.link:
+            return content
+        if self.url is not None and (href := self.url.href(row.record)) is not None:
+            return format_html('<a href="{}">{}</a>', href, content)
+        return bound.link(content, **kwargs)
 
     def _choices(self, record: Model) -> dict | None:
         """The labels of the column's field's choices (None: not a choice field), built
@@ -278,12 +287,77 @@ class _ColumnPlan:
 _MISSING = object()
 
 
+@dataclass(frozen=True)
+class _UrlTemplate:
+    """A ``linkify=(view name, {argument: A("field")})`` column's link, reversed once per
+    table with a stand-in number per argument and filled per row: ``reverse`` per cell was
+    a tenth of a list page's CPU."""
+
+    url: str
+    accessors: tuple[tuple[str, tables.A], ...]  # (stand-in, accessor)
+
+    def href(self, record) -> str | None:
+        """The row's URL, None when an argument is not a plain number (then django-tables2
+        reverses it)."""
+        url = self.url
+        for stand_in, accessor in self.accessors:
+            value = accessor.resolve(record, quiet=True)
+            if type(value) is not int or value < 0:
+                return None
+            url = url.replace(stand_in, str(value))
+        return url
+
+
+_URL_STAND_IN = 918_273_645
+
+
+def _url_template(link) -> _UrlTemplate | None:
+    if not link or link.url is not None or link.attrs:
+        return None
+    reverse_args = link.reverse_args
+    viewname, kwargs = reverse_args.get("viewname"), reverse_args.get("kwargs")
+    if not isinstance(viewname, str) or not kwargs or set(reverse_args) != {"viewname", "kwargs"}:
+        return None
+    if not all(isinstance(value, tables.A) for value in kwargs.values()):
+        return None
+    stand_ins = {name: _URL_STAND_IN + i for i, name in enumerate(kwargs)}
+    try:
+        url = reverse(viewname, kwargs=stand_ins)
+    except NoReverseMatch:  # an argument that is not a number
+        return None
+    if any(url.count(str(number)) != 1 for number in stand_ins.values()):
+        return None
+    return _UrlTemplate(url, tuple((str(stand_ins[name]), kwargs[name]) for name in kwargs))
+
+
 def table_rows(table: tables.Table) -> list[list[tuple[str, Any]]]:
     """The current page's rows as (class, content) cells, the content django-tables2's
-    ``row.items`` gives (choices' labels, ``render_<name>``, links, defaults), rendered by
-    the lean ``core/_table.html``."""
+    ``row.items`` gives (choices' labels, ``render_<name>``, links, defaults)."""
     plans = [_ColumnPlan(column) for column in table.columns]
     return [[(plan.css, plan.cell(row)) for plan in plans] for row in table.paginated_rows]
+
+
+def table_body(table: tables.Table) -> SafeString:
+    """The ``<tbody>`` rows of the current page, written here rather than by a template
+    loop (a list page's 250 cells cost the template engine a few milliseconds): each cell
+    as ``{{ cell }}`` would print it (localised, escaped unless safe)."""
+    rows = table_rows(table)
+    if not rows:
+        return format_html(
+            '<tr><td colspan="{}">{}</td></tr>\n', len(table.columns), table.empty_text
+        )
+    context = Context(autoescape=True)
+    out = []
+    for row in rows:
+        out.append("<tr>")
+        for css, cell in row:
+            value = render_value_in_context(cell, context)
+            if css:
+                out.append(f'<td class="{conditional_escape(css)}">{value}</td>')
+            else:
+                out.append(f"<td>{value}</td>")
+        out.append("</tr>\n")
+    return mark_safe("".join(out))  # noqa: S308 - every part escaped above
 
 
 def neutralise(value: Any) -> Any:
@@ -502,7 +576,7 @@ def list_context(
         "per_page_choices": PER_PAGE_CHOICES,
         "sort": sort if sort and sort.removeprefix("-") in table.columns.names() else "",
         "table": table,
-        "rows": table_rows(table),
+        "body": table_body(table),
         "filter_fields": filter_fields_html(filter_form),
         "page": table.page,
         "notices": state.notices,

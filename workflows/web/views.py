@@ -24,6 +24,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.errors import DomainError
+from core.forms import blank_form_html
 from core.models import (
     CycleStatus,
     Initiative,
@@ -95,14 +96,16 @@ def _allowed_actions(user, initiative: Initiative) -> set[str]:
     return allowed
 
 
-def _action_form(action: str, data=None):
-    form_class = {
-        "withdraw": f.EndInitiativeForm,
-        "discontinue": f.EndInitiativeForm,
-        "progress": f.ProgressReportForm,
-        "visit": f.MonitoringVisitForm,
-    }[action]
-    return form_class(data, auto_id=f"id_{action}_%s")
+ACTION_FORMS = {
+    "withdraw": f.EndInitiativeForm,
+    "discontinue": f.EndInitiativeForm,
+    "progress": f.ProgressReportForm,
+    "visit": f.MonitoringVisitForm,
+}
+
+
+def _action_form(action: str, data):
+    return ACTION_FORMS[action](data, auto_id=f"id_{action}_%s")
 
 
 def _initiative_page(
@@ -114,7 +117,11 @@ def _initiative_page(
 ) -> HttpResponse:
     allowed = _allowed_actions(request.user, initiative)
     action_forms = {
-        action: (bound[1] if bound and bound[0] == action else _action_form(action))
+        action: (
+            bound[1]
+            if bound and bound[0] == action
+            else blank_form_html(ACTION_FORMS[action], auto_id=f"id_{action}_%s")
+        )
         for action in ACTIONS
         if action in allowed or (bound and bound[0] == action)
     }
