@@ -123,7 +123,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out account or address before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend; the signed-in user comes with their unit (the page header's).
+    "core.auth.UserWithUnitBackend",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -105,11 +105,16 @@ def initiatives_for_user(*, user: User) -> QuerySet[Initiative]:
     )
 
 
-def initiative_records(*, initiative_id: int) -> Initiative:
+def initiative_records(*, initiative_id: int, visible_to: User | None = None) -> Initiative:
     """One initiative with everything a task page shows: history, progress reports,
-    monitoring visits, annual reports with their evaluations. A fixed number of queries."""
+    monitoring visits, annual reports with their evaluations. A fixed number of queries.
+    ``visible_to``: only within that user's ``initiatives_for_user`` (else
+    ``Initiative.DoesNotExist``), checked by the same query."""
+    initiatives = (
+        Initiative.objects if visible_to is None else initiatives_for_user(user=visible_to)
+    )
     return (
-        Initiative.objects.select_related("owner_unit", "phase", "replicated_from")
+        initiatives.select_related("owner_unit", "phase", "replicated_from")
         .prefetch_related(
             "fields",
             Prefetch(

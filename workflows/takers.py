@@ -210,21 +210,26 @@ def users_for(taker: str, subjects: Sequence[Subject]) -> list[set[int]]:
 def holds_board_role_above(user: User, unit: Unit, roles: Iterable[str] | None = None) -> bool:
     """The user holds one of ``roles`` (any board role when None) on the active board of
     ``unit`` or of a unit above it: the responsible board or any board over it (who may
-    discontinue an initiative or record a monitoring visit). One query."""
-    held = memoised(
-        ("board_roles_above", user.pk, unit.path),
-        lambda: set(
-            BoardMember.objects.filter(
-                user=user, board__unit_id__in=ancestor_ids(unit.path), board__is_active=True
-            ).values_list("role", flat=True)
-        ),
-    )
+    discontinue an initiative or record a monitoring visit). Read from the user's seats
+    (a board's unit lies above ``unit`` when its path begins ``unit``'s)."""
+    held = {
+        seat.role
+        for seat in core_selectors.user_seats(user=user).boards
+        if seat.active and unit.path.startswith(seat.path)
+    }
     return bool(held if roles is None else held & set(roles))
 
 
 def may_take(taker: str, user: User | None, subject: Subject) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
+    if taker == Taker.OWNER_OFFICIAL:
+        # An official of the unit or of a unit above it, from the user's seats: the queue's
+        # rule (``queue_branches``: the unit's path begins with an official's path).
+        return any(
+            seat.role == Role.OFFICIAL and subject.unit_path.startswith(seat.path)
+            for seat in core_selectors.user_seats(user=user).units
+        ) and bool(subject.unit_path)
     return memoised(
         ("may_take", taker, user.pk, subject), lambda: user.pk in users_for(taker, [subject])[0]
     )

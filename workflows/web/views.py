@@ -68,9 +68,10 @@ def _due_dates(tasks: list[Task]) -> dict[int, object]:
 
 
 def _visible_initiative(request: HttpRequest, pk: int) -> Initiative:
-    if not selectors.initiatives_for_user(user=request.user).filter(pk=pk).exists():
-        raise Http404
-    return selectors.initiative_records(initiative_id=pk)
+    try:
+        return selectors.initiative_records(initiative_id=pk, visible_to=request.user)
+    except Initiative.DoesNotExist:
+        raise Http404 from None
 
 
 # The actions of the initiative page: (form class, form prefix, who may, service or
