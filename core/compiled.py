@@ -37,6 +37,10 @@ from django.db.models import QuerySet
 # lies outside its field's range); strings are of private-use characters no path or code
 # holds, with a letter and spaces around so that a builder's ``upper()`` or ``strip()``
 # shows; instants lie before the movement existed.
+# Plans kept per query (a shape is a number of seats, paths, ids: a few dozen in practice);
+# beyond, a new shape is compiled for its call and not kept.
+MAX_PLANS = 256
+
 _VARIANTS = (
     (32_767, " \ue000a{}\ue001 ", dt.datetime(1901, 1, 1, tzinfo=dt.UTC)),
     (31_767, " \ue002b{}\ue003 ", dt.datetime(1902, 1, 1, tzinfo=dt.UTC)),
@@ -149,7 +153,8 @@ class CompiledQuery:
         if plan is None:
             with self._lock:
                 plan = self._plans.get(key) or self._compile(values, fixed)
-                self._plans[key] = plan
+                if len(self._plans) < MAX_PLANS:
+                    self._plans[key] = plan
         return plan
 
     def _build_with(self, variant: int, values: dict[str, Any], fixed: dict[str, Any]):
@@ -234,6 +239,9 @@ class CompiledQuery:
             return []
         sql, params = plan.sql, plan.bind(values)
         compiler = copy.copy(plan.compiler)
+        # This thread's connection: the plan may have been compiled in another thread (a
+        # connection serves only the thread that opened it).
+        compiler.connection = connections[self._using]
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         return list(compiler.results_iter(tuple_expected=True))
 

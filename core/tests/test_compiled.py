@@ -155,3 +155,22 @@ def test_a_transformed_value_is_refused(tree):
 
     with pytest.raises(ValueError, match="transformed|reach"):
         CompiledQuery(upper).rows(code="a")
+
+
+def test_a_plan_compiled_in_another_thread_runs_on_this_threads_connection(tree):
+    """gthread workers and Celery threads share the plans; a connection serves only the
+    thread that opened it."""
+    import threading
+
+    root, a, b, a1 = tree
+    query = CompiledQuery(units)
+    wanted = Wanted(prefixes=(a.path,), deeper_than=0, codes=())
+
+    def compile_only():
+        query._plan({"wanted": wanted}, {})  # builds the SQL, runs nothing
+
+    thread = threading.Thread(target=compile_only)
+    thread.start()
+    thread.join()
+    assert len(query._plans) == 1
+    assert query.rows(wanted=wanted) == [("A", 1), ("A1", 2)]
