@@ -29,7 +29,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable
 
 # Two sets of stand-ins: the query is built with each and both must give the same SQL,
 # with each parameter either equal in both (a constant) or the two stand-ins of one value.
@@ -105,6 +106,7 @@ def _leaf(values: dict[str, Any], path: tuple) -> Any:
 
 @dataclass(frozen=True)
 class _Plan:
+    queryset: QuerySet  # built with the first stand-ins (its model, related objects)
     compiler: Any  # the compiler that made ``sql`` (its select list gives the converters)
     sql: str | None
     # Per parameter: ("const", value) | ("leaf", path) | ("datetime", path) (adapted by the
@@ -167,15 +169,15 @@ class CompiledQuery:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             sql, params = None, ()
-        return stand_ins, compiler, sql, tuple(params)
+        return stand_ins, queryset, compiler, sql, tuple(params)
 
     def _compile(self, values: dict[str, Any], fixed: dict[str, Any]) -> _Plan:
-        a, compiler, sql, params = self._build_with(0, values, fixed)
-        b, _compiler, sql_b, params_b = self._build_with(1, values, fixed)
+        a, queryset, compiler, sql, params = self._build_with(0, values, fixed)
+        b, _queryset, _compiler, sql_b, params_b = self._build_with(1, values, fixed)
         if sql != sql_b or len(params) != len(params_b):
             raise ValueError(f"CompiledQuery: {self._build.__name__}'s SQL depends on its values")
         if sql is None:
-            return _Plan(compiler=compiler, sql=None, params=())
+            return _Plan(queryset=queryset, compiler=compiler, sql=None, params=())
         ops = connections[self._using].ops
 
         def adapt(value: Any) -> Any:
@@ -224,12 +226,22 @@ class CompiledQuery:
                 "CompiledQuery: values that do not reach the SQL's parameters: "
                 + ", ".join(".".join(map(str, path)) for path in sorted(missing, key=str))
             )
-        return _Plan(compiler=compiler, sql=sql, params=tuple(plan_params))
+        return _Plan(queryset=queryset, compiler=compiler, sql=sql, params=tuple(plan_params))
 
     def raw(self, fixed: dict | None = None, **values: Any) -> tuple[str, list[Any]] | None:
         """None when the query selects nothing (an empty ``IN`` list)."""
         plan = self._plan(values, fixed or {})
         return None if plan.sql is None else (plan.sql, plan.bind(values))
+
+    def _compiler(self, plan: _Plan, values: dict[str, Any]):
+        """A copy of the plan's compiler that runs its SQL with ``values``."""
+        sql, params = plan.sql, plan.bind(values)
+        compiler = copy.copy(plan.compiler)
+        # This thread's connection: the plan may have been compiled in another thread (a
+        # connection serves only the thread that opened it).
+        compiler.connection = connections[self._using]
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        return compiler
 
     def rows(self, fixed: dict | None = None, **values: Any) -> list[tuple]:
         """The rows, through the compiler that built the SQL (its converters: SQLite's
@@ -237,13 +249,20 @@ class CompiledQuery:
         plan = self._plan(values, fixed or {})
         if plan.sql is None:
             return []
-        sql, params = plan.sql, plan.bind(values)
-        compiler = copy.copy(plan.compiler)
-        # This thread's connection: the plan may have been compiled in another thread (a
-        # connection serves only the thread that opened it).
-        compiler.connection = connections[self._using]
-        compiler.as_sql = lambda *args, **kwargs: (sql, params)
-        return list(compiler.results_iter(tuple_expected=True))
+        return list(self._compiler(plan, values).results_iter(tuple_expected=True))
+
+    def objects(self, fixed: dict | None = None, **values: Any) -> list[Model]:
+        """The model instances, as iterating the queryset gives them (``select_related``
+        objects included; not ``prefetch_related``)."""
+        plan = self._plan(values, fixed or {})
+        if plan.sql is None:
+            return []
+        compiler = self._compiler(plan, values)
+        queryset = plan.queryset._chain()
+        query = copy.copy(queryset.query)
+        query.get_compiler = lambda *args, **kwargs: compiler
+        queryset.query = query
+        return list(ModelIterable(queryset))
 
     def count(self, fixed: dict | None = None, **values: Any) -> int:
         raw = self.raw(fixed, **values)

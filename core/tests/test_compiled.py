@@ -174,3 +174,23 @@ def test_a_plan_compiled_in_another_thread_runs_on_this_threads_connection(tree)
     thread.join()
     assert len(query._plans) == 1
     assert query.rows(wanted=wanted) == [("A", 1), ("A1", 2)]
+
+
+def test_objects_are_the_querysets_instances_with_their_related_rows(tree):
+    root, a, b, a1 = tree
+    alice = UserFactory(username="alice", unit=a1)
+    bob = UserFactory(username="bob", unit=None)
+
+    def user_with_unit(*, user_id):
+        return User.objects.select_related("unit").filter(pk=user_id)
+
+    query = CompiledQuery(user_with_unit)
+    [found] = query.objects(user_id=alice.pk)
+    assert isinstance(found, User) and found.pk == alice.pk and found.username == "alice"
+    with CaptureQueriesContext(connection) as queries:
+        assert found.unit.code == "A1"  # loaded with the user
+        [other] = query.objects(user_id=bob.pk)
+    assert len(queries) == 1
+    assert other.username == "bob" and other.unit is None
+    assert found._state.db == "default" and not found._state.adding
+    assert query.objects(user_id=10**9) == []
