@@ -54,3 +54,27 @@ def test_every_web_command_runs_the_one_gunicorn_configuration():
     for command in commands:
         assert "config/gunicorn.conf.py" in command, command
         assert "--workers" not in command and "--worker-class" not in command, command
+
+
+def test_a_gunicorn_worker_freezes_the_loaded_code_out_of_the_collectors_reach():
+    """post_worker_init (run in a fresh interpreter, as a worker would after loading Django):
+    the loaded objects are frozen and the youngest generation's threshold raised."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, django, os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+        "django.setup()\n"
+        "config = {}\n"
+        "exec(open('config/gunicorn.conf.py').read(), config)\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "config['post_worker_init'](None)\n"
+        "print(gc.get_freeze_count(), *gc.get_threshold())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    frozen, *thresholds = map(int, done.stdout.split())
+    assert frozen > 100_000  # Django and the project's modules
+    assert tuple(thresholds) == (50_000, 20, 20)

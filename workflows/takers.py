@@ -108,6 +108,12 @@ def ancestor_ids(path: str) -> list[int]:
     return [int(step, 16) for step in path.split(PATH_SEPARATOR) if step]
 
 
+def _unit_of(path: str) -> int | None:
+    """The id of the unit a path leads to (its last step)."""
+    ids = ancestor_ids(path)
+    return ids[-1] if ids else None
+
+
 def subject_of_process(process) -> Subject:
     """The subject of a ``LifecycleProcess`` (its related rows loaded on demand)."""
     unit_path = process.unit.path if process.unit_id else ""
@@ -210,12 +216,13 @@ def users_for(taker: str, subjects: Sequence[Subject]) -> list[set[int]]:
 def holds_board_role_above(user: User, unit: Unit, roles: Iterable[str] | None = None) -> bool:
     """The user holds one of ``roles`` (any board role when None) on the active board of
     ``unit`` or of a unit above it: the responsible board or any board over it (who may
-    discontinue an initiative or record a monitoring visit). Read from the user's seats
-    (a board's unit lies above ``unit`` when its path begins ``unit``'s)."""
+    discontinue an initiative or record a monitoring visit). Read from the user's seats:
+    a seat's board unit (the last step of its path) among the unit's ancestors."""
+    above = set(ancestor_ids(unit.path))
     held = {
         seat.role
         for seat in core_selectors.user_seats(user=user).boards
-        if seat.active and unit.path.startswith(seat.path)
+        if seat.active and _unit_of(seat.path) in above
     }
     return bool(held if roles is None else held & set(roles))
 
@@ -224,12 +231,13 @@ def may_take(taker: str, user: User | None, subject: Subject) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if taker == Taker.OWNER_OFFICIAL:
-        # An official of the unit or of a unit above it, from the user's seats: the queue's
-        # rule (``queue_branches``: the unit's path begins with an official's path).
+        # ``users_for``'s rule (an official of the unit or of a unit above it), read from
+        # the user's seats instead of a query.
+        above = set(ancestor_ids(subject.unit_path))
         return any(
-            seat.role == Role.OFFICIAL and subject.unit_path.startswith(seat.path)
+            seat.role == Role.OFFICIAL and seat.unit_id in above
             for seat in core_selectors.user_seats(user=user).units
-        ) and bool(subject.unit_path)
+        )
     return memoised(
         ("may_take", taker, user.pk, subject), lambda: user.pk in users_for(taker, [subject])[0]
     )
