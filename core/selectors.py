@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
@@ -183,6 +193,41 @@ def count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count
     return Count(column, filter=Q(**{f"{lookup}__gte": start}))
 
 
+class _InSubquery(Func):
+    """``column IN (subquery)``; on PostgreSQL ``column = ANY(ARRAY(subquery))``."""
+
+    arity = 2
+    arg_joiner = " IN "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            arg_joiner=" = ANY(ARRAY",
+            template="(%(expressions)s))",
+            **extra_context,
+        )
+
+
+def in_subtree(relation: str, unit: Unit) -> Q | _InSubquery:
+    """A filter: the rows whose ``relation`` (a foreign key to ``Unit``) is a unit of
+    ``unit``'s subtree.
+
+    Below the root, the subtree's ids as an array: PostgreSQL cannot estimate its length,
+    so it probes the key's index for a province's few thousand units instead of hashing
+    them and reading the whole table (a province's commendations by year 7 -> 4 ms on the
+    national benchmark). The root's subtree is the whole table: a join on the path reads it
+    once (the array made the country's statistics 0.85 -> 1.4 s)."""
+    if unit.depth == 0:
+        return Q(**{f"{relation}__path__startswith": unit.path})
+    return _InSubquery(
+        F(f"{relation}_id"),
+        Subquery(Unit.objects.filter(path__startswith=unit.path).values("pk")),
+    )
+
+
 def movement_report(
     *, unit: Unit, phase: Phase | None = None, year: int | None = None
 ) -> dict[str, Any]:
@@ -237,7 +282,7 @@ def movement_report_by_child(
     )
 
     # --- Commendations: one GROUP BY branch, issuer, award, recipient kind ------------------
-    commendations = Commendation.objects.filter(unit__path__startswith=unit.path)
+    commendations = Commendation.objects.filter(in_subtree("unit", unit))
     if phase is not None:
         commendations = commendations.filter(phase=phase)
     if year is not None:

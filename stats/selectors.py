@@ -36,7 +36,7 @@ from core.models import (
     Unit,
     UnitKind,
 )
-from core.selectors import count_since, movement_report_by_child, report_period
+from core.selectors import count_since, in_subtree, movement_report_by_child, report_period
 from core.tallies import WORKFLOW_RECOGNITION
 from documents.models import DecisionStatus
 from workflows.models import AnnualReport, AnnualReportStatus
@@ -183,7 +183,7 @@ def _by_year(
     year) and commendations decided."""
     commended = dict(
         Commendation.objects.filter(
-            _period_q("decision_date", start, end), unit__path__startswith=unit.path
+            _period_q("decision_date", start, end), in_subtree("unit", unit)
         )
         .order_by()
         .annotate(y=ExtractYear("decision_date"))
@@ -413,7 +413,7 @@ def _latest_values(*, unit: Unit, last_year: int) -> dict[int, dict[int, Decimal
     """Per indicator, each unit's latest value recorded up to ``last_year``."""
     latest: dict[int, dict[int, tuple[int, Decimal]]] = defaultdict(dict)
     for unit_id, indicator_id, year, value in (
-        UnitIndicator.objects.filter(unit__path__startswith=unit.path, year__lte=last_year)
+        UnitIndicator.objects.filter(in_subtree("unit", unit), year__lte=last_year)
         .order_by()
         .values_list("unit_id", "indicator_id", "year", "value")
     ):
