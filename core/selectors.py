@@ -341,13 +341,14 @@ def _tallied_initiatives(
     )
     whole, children = _Bucket(), []
     new_by_year: Counter[int] = Counter()
+    own_id = unit.pk  # read once: a model's pk is a property, and a province has 2,000 rows
     for unit_id, path, status, kind, year, n in InitiativeTally.objects.filter(rows).values_list(
         "unit_id", "unit__path", "status", "kind", "year", "n"
     ):
         if last is not None and year > last:
             continue
         new = n if first is None or year >= first else 0
-        if unit_id == unit.pk:
+        if unit_id == own_id:
             whole.count_initiatives(status=status, kind=kind, n=n, new=new)
             if status not in ENDED_STATUSES:
                 new_by_year[year] += new
@@ -362,7 +363,7 @@ def _tallied_initiatives(
         if last is not None and year > last:
             continue
         new = n if first is None or year >= first else 0
-        if unit_id == unit.pk:
+        if unit_id == own_id:
             whole.count_field(field_id=field_id, n=n, new=new)
         else:
             bucket(path).count_field(field_id=field_id, n=n, new=new)
@@ -426,6 +427,14 @@ def _counted_initiatives(
     return new_by_year
 
 
+# The choices' values, read once: ``TextChoices.values`` builds a new list on every read and
+# ``_Bucket.figures`` runs for each child unit (a province's hundred communes).
+_INITIATIVE_KINDS = tuple(InitiativeKind.values)
+_INITIATIVE_STATUSES = tuple(InitiativeStatus.values)
+_AWARDS = tuple(AwardType.values)
+_RECIPIENT_KINDS = tuple(RecipientKind.values)
+
+
 @dataclass
 class _Bucket:
     """Counts of one branch of the tree, summed into the whole."""
@@ -477,13 +486,13 @@ class _Bucket:
             self.count_field(field_id=field_id, n=n, new=new)
 
     def figures(self, catalogue: list[tuple[int, str, bool]]) -> dict[str, Any]:
-        by_kind = {kind: self.by_kind[kind] for kind in InitiativeKind.values}
-        new_by_kind = {kind: self.new_by_kind[kind] for kind in InitiativeKind.values}
+        by_kind = {kind: self.by_kind[kind] for kind in _INITIATIVE_KINDS}
+        new_by_kind = {kind: self.new_by_kind[kind] for kind in _INITIATIVE_KINDS}
         # Unknown values (a choice removed later) still count, after the known ones.
         for kind in self.by_kind.keys() - by_kind.keys():
             by_kind[kind] = self.by_kind[kind]
             new_by_kind[kind] = self.new_by_kind[kind]
-        by_status = {status: self.by_status[status] for status in InitiativeStatus.values}
+        by_status = {status: self.by_status[status] for status in _INITIATIVE_STATUSES}
         for status in self.by_status.keys() - by_status.keys():
             by_status[status] = self.by_status[status]
         by_field: dict[str, int] = {}
@@ -493,10 +502,10 @@ class _Bucket:
             if is_active or n:
                 by_field[code] = n
                 new_by_field[code] = new
-        by_award = {award: self.by_award[award] for award in AwardType.values}
+        by_award = {award: self.by_award[award] for award in _AWARDS}
         for award in self.by_award.keys() - by_award.keys():
             by_award[award] = self.by_award[award]
-        by_recipient_kind = {kind: self.by_recipient_kind[kind] for kind in RecipientKind.values}
+        by_recipient_kind = {kind: self.by_recipient_kind[kind] for kind in _RECIPIENT_KINDS}
         return {
             "initiatives": {
                 "total": sum(by_kind.values()),

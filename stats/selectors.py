@@ -20,6 +20,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from core import selectors as core_selectors
+from core.memo import memoised
 from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
@@ -66,10 +67,15 @@ def phase_of(*, phase: Phase | None, year: int | None, today: dt.date) -> Phase 
 
 
 def child_units(*, unit: Unit) -> list[Unit]:
-    return list(
-        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by(
-            "name", "code"
-        )
+    """The unit's children by name; once per page (the statistics and the dashboard's unit
+    picker both list them)."""
+    return memoised(
+        ("stats.child_units", unit.pk, unit.path, unit.depth),
+        lambda: list(
+            Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by(
+                "name", "code"
+            )
+        ),
     )
 
 
