@@ -295,7 +295,7 @@ def _replication(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> d
     """Replicas (nhân rộng) registered in the period in the subtree, and the ten initiatives
     replicated most often in the whole subtree up to the period's end."""
     replicas = Initiative.objects.filter(
-        owner_unit__path__startswith=unit.path, replicated_from__isnull=False
+        in_subtree("owner_unit", unit), replicated_from__isnull=False
     ).exclude(status__in=ENDED_STATUSES)
     if end is not None:
         replicas = replicas.filter(registered_on__lte=end)
