@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
@@ -192,6 +202,41 @@ def count_since(start: dt.date | None, lookup: str, column: str = "id") -> Count
     return Count(column, filter=Q(**{f"{lookup}__gte": start}))
 
 
+class _InSubquery(Func):
+    """``column IN (subquery)``; on PostgreSQL ``column = ANY(ARRAY(subquery))``."""
+
+    arity = 2
+    arg_joiner = " IN "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            arg_joiner=" = ANY(ARRAY",
+            template="(%(expressions)s))",
+            **extra_context,
+        )
+
+
+def in_subtree(relation: str, unit: Unit) -> Q | _InSubquery:
+    """A filter: the rows whose ``relation`` (a foreign key to ``Unit``) is a unit of
+    ``unit``'s subtree.
+
+    Below the root, the subtree's ids as an array: PostgreSQL cannot estimate its length,
+    so it probes the key's index for a province's few thousand units instead of hashing
+    them and reading the whole table (a province's commendations by year 7 -> 4 ms on the
+    national benchmark). The root's subtree is the whole table: a join on the path reads it
+    once (the array made the country's statistics 0.85 -> 1.4 s)."""
+    if unit.depth == 0:
+        return Q(**{f"{relation}__path__startswith": unit.path})
+    return _InSubquery(
+        F(f"{relation}_id"),
+        Subquery(Unit.objects.filter(path__startswith=unit.path).values("pk")),
+    )
+
+
 def movement_report(
     *, unit: Unit, phase: Phase | None = None, year: int | None = None
 ) -> dict[str, Any]:
@@ -246,7 +291,7 @@ def movement_report_by_child(
     )
 
     # --- Commendations: one GROUP BY branch, issuer, award, recipient kind ------------------
-    commendations = Commendation.objects.filter(unit__path__startswith=unit.path)
+    commendations = Commendation.objects.filter(in_subtree("unit", unit))
     if phase is not None:
         commendations = commendations.filter(phase=phase)
     if year is not None:
@@ -305,13 +350,14 @@ def _tallied_initiatives(
     )
     whole, children = _Bucket(), []
     new_by_year: Counter[int] = Counter()
+    own_id = unit.pk  # read once: a model's pk is a property, and a province has 2,000 rows
     for unit_id, path, status, kind, year, n in InitiativeTally.objects.filter(rows).values_list(
         "unit_id", "unit__path", "status", "kind", "year", "n"
     ):
         if last is not None and year > last:
             continue
         new = n if first is None or year >= first else 0
-        if unit_id == unit.pk:
+        if unit_id == own_id:
             whole.count_initiatives(status=status, kind=kind, n=n, new=new)
             if status not in ENDED_STATUSES:
                 new_by_year[year] += new
@@ -326,7 +372,7 @@ def _tallied_initiatives(
         if last is not None and year > last:
             continue
         new = n if first is None or year >= first else 0
-        if unit_id == unit.pk:
+        if unit_id == own_id:
             whole.count_field(field_id=field_id, n=n, new=new)
         else:
             bucket(path).count_field(field_id=field_id, n=n, new=new)
@@ -390,6 +436,14 @@ def _counted_initiatives(
     return new_by_year
 
 
+# The choices' values, read once: ``TextChoices.values`` builds a new list on every read and
+# ``_Bucket.figures`` runs for each child unit (a province's hundred communes).
+_INITIATIVE_KINDS = tuple(InitiativeKind.values)
+_INITIATIVE_STATUSES = tuple(InitiativeStatus.values)
+_AWARDS = tuple(AwardType.values)
+_RECIPIENT_KINDS = tuple(RecipientKind.values)
+
+
 @dataclass
 class _Bucket:
     """Counts of one branch of the tree, summed into the whole."""
@@ -441,13 +495,13 @@ class _Bucket:
             self.count_field(field_id=field_id, n=n, new=new)
 
     def figures(self, catalogue: list[tuple[int, str, bool]]) -> dict[str, Any]:
-        by_kind = {kind: self.by_kind[kind] for kind in InitiativeKind.values}
-        new_by_kind = {kind: self.new_by_kind[kind] for kind in InitiativeKind.values}
+        by_kind = {kind: self.by_kind[kind] for kind in _INITIATIVE_KINDS}
+        new_by_kind = {kind: self.new_by_kind[kind] for kind in _INITIATIVE_KINDS}
         # Unknown values (a choice removed later) still count, after the known ones.
         for kind in self.by_kind.keys() - by_kind.keys():
             by_kind[kind] = self.by_kind[kind]
             new_by_kind[kind] = self.new_by_kind[kind]
-        by_status = {status: self.by_status[status] for status in InitiativeStatus.values}
+        by_status = {status: self.by_status[status] for status in _INITIATIVE_STATUSES}
         for status in self.by_status.keys() - by_status.keys():
             by_status[status] = self.by_status[status]
         by_field: dict[str, int] = {}
@@ -457,10 +511,10 @@ class _Bucket:
             if is_active or n:
                 by_field[code] = n
                 new_by_field[code] = new
-        by_award = {award: self.by_award[award] for award in AwardType.values}
+        by_award = {award: self.by_award[award] for award in _AWARDS}
         for award in self.by_award.keys() - by_award.keys():
             by_award[award] = self.by_award[award]
-        by_recipient_kind = {kind: self.by_recipient_kind[kind] for kind in RecipientKind.values}
+        by_recipient_kind = {kind: self.by_recipient_kind[kind] for kind in _RECIPIENT_KINDS}
         return {
             "initiatives": {
                 "total": sum(by_kind.values()),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,6 +42,14 @@ QUEUE_LABELS = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _grouped(value: int, language: str | None) -> str:
+    """``value`` with the active language's thousands separator ("1.202" in Vietnamese),
+    kept per language: a province's dashboard formats a thousand cells, mostly the same few
+    numbers, and ``number_format`` looks the separators up again each time."""
+    return number_format(value, force_grouping=True)
+
+
 @dataclass
 class Cell:
     value: Any
@@ -57,7 +66,7 @@ class Cell:
         if isinstance(self.value, bool):
             return pgettext(CONTEXT, "yes") if self.value else pgettext(CONTEXT, "no")
         if isinstance(self.value, int):
-            return number_format(self.value, force_grouping=True)
+            return _grouped(self.value, get_language())
         if isinstance(self.value, float):
             return number_format(self.value, decimal_pos=1, force_grouping=True)
         return str(self.value)

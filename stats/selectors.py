@@ -20,6 +20,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from core import selectors as core_selectors
+from core.memo import memoised
 from core.models import (
     ENDED_STATUSES,
     PATH_SEPARATOR,
@@ -36,7 +37,7 @@ from core.models import (
     Unit,
     UnitKind,
 )
-from core.selectors import count_since, movement_report_by_child, report_period
+from core.selectors import count_since, in_subtree, movement_report_by_child, report_period
 from core.tallies import WORKFLOW_RECOGNITION
 from documents.models import DecisionStatus
 from workflows.models import AnnualReport, AnnualReportStatus
@@ -66,10 +67,15 @@ def phase_of(*, phase: Phase | None, year: int | None, today: dt.date) -> Phase 
 
 
 def child_units(*, unit: Unit) -> list[Unit]:
-    return list(
-        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by(
-            "name", "code"
-        )
+    """The unit's children by name; once per page (the statistics and the dashboard's unit
+    picker both list them)."""
+    return memoised(
+        ("stats.child_units", unit.pk, unit.path, unit.depth),
+        lambda: list(
+            Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by(
+                "name", "code"
+            )
+        ),
     )
 
 
@@ -183,7 +189,7 @@ def _by_year(
     year) and commendations decided."""
     commended = dict(
         Commendation.objects.filter(
-            _period_q("decision_date", start, end), unit__path__startswith=unit.path
+            _period_q("decision_date", start, end), in_subtree("unit", unit)
         )
         .order_by()
         .annotate(y=ExtractYear("decision_date"))
@@ -289,7 +295,7 @@ def _replication(*, unit: Unit, start: dt.date | None, end: dt.date | None) -> d
     """Replicas (nhân rộng) registered in the period in the subtree, and the ten initiatives
     replicated most often in the whole subtree up to the period's end."""
     replicas = Initiative.objects.filter(
-        owner_unit__path__startswith=unit.path, replicated_from__isnull=False
+        in_subtree("owner_unit", unit), replicated_from__isnull=False
     ).exclude(status__in=ENDED_STATUSES)
     if end is not None:
         replicas = replicas.filter(registered_on__lte=end)
@@ -413,7 +419,7 @@ def _latest_values(*, unit: Unit, last_year: int) -> dict[int, dict[int, Decimal
     """Per indicator, each unit's latest value recorded up to ``last_year``."""
     latest: dict[int, dict[int, tuple[int, Decimal]]] = defaultdict(dict)
     for unit_id, indicator_id, year, value in (
-        UnitIndicator.objects.filter(unit__path__startswith=unit.path, year__lte=last_year)
+        UnitIndicator.objects.filter(in_subtree("unit", unit), year__lte=last_year)
         .order_by()
         .values_list("unit_id", "indicator_id", "year", "value")
     ):

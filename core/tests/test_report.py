@@ -15,6 +15,7 @@ from core.errors import InvalidInput
 from core.management.commands.movement_report import Command as MovementReportCommand
 from core.models import (
     AwardType,
+    Commendation,
     Field,
     InitiativeKind,
     InitiativeStatus,
@@ -22,7 +23,7 @@ from core.models import (
     Unit,
     UnitKind,
 )
-from core.selectors import movement_report
+from core.selectors import in_subtree, movement_report
 from core.tests.factories import (
     CommendationFactory,
     InitiativeFactory,
@@ -307,6 +308,18 @@ def test_report_never_counts_a_sibling_districts_data(tree, commendations):
     assert d1["initiatives"]["total"] == 2 and d1["commendations"]["total"] == 2
     assert d2["initiatives"]["total"] == 2 and d2["commendations"]["total"] == 1
     assert province["initiatives"]["total"] == 4 and province["commendations"]["total"] == 3
+
+
+def test_in_subtree_selects_the_rows_of_the_units_below_and_no_sibling(tree, commendations):
+    # The root's filter is a join on the path, the others an array of the subtree's ids.
+    assert (tree["P"].depth, tree["D1"].depth) == (0, 1)
+    for code, expected in {"P": 4, "D1": 4, "A": 2, "B": 1, "D2": 0}.items():
+        unit = tree[code]
+        rows = set(
+            Commendation.objects.filter(in_subtree("unit", unit)).values_list("pk", flat=True)
+        )
+        joined = Commendation.objects.filter(unit__path__startswith=unit.path)
+        assert rows == set(joined.values_list("pk", flat=True)) and len(rows) == expected, code
 
 
 def test_merged_communes_initiatives_roll_up_to_the_successor(tree):

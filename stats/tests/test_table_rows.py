@@ -2,6 +2,7 @@
 template said: escaped text, drill-down links with the period, counted links, progress."""
 
 from django.template import Context, Template
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from stats.presentation import Cell, Table
@@ -50,3 +51,14 @@ def test_a_targets_progress_goes_under_its_last_cell():
     html = render(table=table, progress=[bar])
     assert html.endswith('<td class="">100%<br><span class="bar">87%</span></td></tr>')
     assert '<td class="n">140</td>' in html
+
+
+def test_numbers_are_grouped_in_the_active_language_each_time():
+    # The grouped text is kept per language: a Vietnamese page must not leave its
+    # separator to an English one, nor an int its text to the float or bool of equal value.
+    with translation.override("vi"):
+        assert [Cell(1202).text, Cell(1202.0).text, Cell(True).text] == ["1.202", "1.202,0", "có"]
+    with translation.override("en"):
+        assert [Cell(1202).text, Cell(1202.0).text, Cell(True).text] == ["1,202", "1,202.0", "yes"]
+    with translation.override("vi"):
+        assert Cell(1202).text == "1.202"
