@@ -8,7 +8,8 @@ of its children (a few hundred rows for the country) instead of every initiative
 
 Every write of an initiative's owner unit, status, kind, registration date or fields goes
 through ``initiative_tallies_follow`` (around a change: the difference is applied) or
-``initiative_tallies_add`` (after a creation, before a deletion). What writes in bulk
+``initiative_tallies_add`` (after a creation, before a deletion), or, for the bulk status
+writer, ``initiative_tallies_set_status`` (the moves rolled up in SQL). What writes in bulk
 without the services (the benchmarks' COPY) calls ``initiative_tallies_rebuild``; so does
 ``units_rebuild_paths`` when units move in the tree. ``rebuild_tallies --check`` compares
 them with a count from scratch (``initiative_tallies_mismatches``).
