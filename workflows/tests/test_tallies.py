@@ -251,3 +251,56 @@ def test_a_bulk_write_of_many_batches_writes_its_tallies_once_and_right(world, m
     assert len(tally_writes) == 1, tally_writes
     assert Initiative.objects.get(pk=going[0][0]).status == InitiativeStatus.COMMENDED
     assert initiative_tallies_mismatches() == []
+
+
+def test_a_status_set_on_its_own_moves_the_tallies_at_once(world):
+    """``initiative_tallies_set_status`` outside a bulk write: its moves reach the tallies
+    when it ends (in SQL, rolled up to every unit above the owners)."""
+    from django.db.models import Sum
+
+    from core.tallies import initiative_tallies_set_status
+
+    random_writes(world, random.Random(3), steps=20)
+    ids = list(
+        Initiative.objects.exclude(status=InitiativeStatus.WITHDRAWN).values_list("pk", flat=True)
+    )[:4]
+    assert len(ids) == 4
+    with initiative_tallies_set_status(initiative_ids=ids, status=InitiativeStatus.WITHDRAWN):
+        Initiative.objects.filter(pk__in=ids).update(status=InitiativeStatus.WITHDRAWN)
+
+    withdrawn = InitiativeTally.objects.filter(
+        unit=world.province, status=InitiativeStatus.WITHDRAWN
+    ).aggregate(n=Sum("n"))["n"]
+    assert withdrawn == Initiative.objects.filter(status=InitiativeStatus.WITHDRAWN).count() >= 4
+    assert initiative_tallies_mismatches() == []
+
+
+def test_a_status_move_counts_where_the_initiative_was_when_it_moved(world):
+    """In a bulk write, a move is counted in the owner unit the initiative had when it
+    moved, even if a later change in the same block takes it to another unit."""
+    from core.tallies import (
+        initiative_tallies_deferred,
+        initiative_tallies_follow,
+        initiative_tallies_set_status,
+    )
+
+    d = world.district
+    initiative = services.initiative_register(
+        actor=d.official,
+        unit=d.commune,
+        title="Mô hình",
+        kind=InitiativeKind.COLLECTIVE,
+        fields=[Field.objects.get(code="economy")],
+        phase=Phase.objects.get(code="2021-2025"),
+        registered_on=dt.date(2024, 3, 1),
+    )
+    pk = initiative.pk
+    with initiative_tallies_deferred():
+        with initiative_tallies_set_status(initiative_ids=[pk], status=InitiativeStatus.MONITORED):
+            Initiative.objects.filter(pk=pk).update(status=InitiativeStatus.MONITORED)
+        with initiative_tallies_follow(initiative_ids=[pk]):
+            Initiative.objects.filter(pk=pk).update(owner_unit=world.sibling.commune)
+
+    assert InitiativeTally.objects.get(unit=world.sibling.commune, status="monitored").n == 1
+    assert not InitiativeTally.objects.filter(unit=d.commune).exists()
+    assert initiative_tallies_mismatches() == []
