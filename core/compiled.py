@@ -226,6 +226,9 @@ class CompiledQuery:
                 "CompiledQuery: values that do not reach the SQL's parameters: "
                 + ", ".join(".".join(map(str, path)) for path in sorted(missing, key=str))
             )
+        # The plan keeps no connection: each run takes its caller's (``_compiler``), and a
+        # thread that ends must not leave its connection held here.
+        compiler.connection = None
         return _Plan(queryset=queryset, compiler=compiler, sql=sql, params=tuple(plan_params))
 
     def raw(self, fixed: dict | None = None, **values: Any) -> tuple[str, list[Any]] | None:

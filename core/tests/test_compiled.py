@@ -173,6 +173,8 @@ def test_a_plan_compiled_in_another_thread_runs_on_this_threads_connection(tree)
     thread.start()
     thread.join()
     assert len(query._plans) == 1
+    # The plan holds no connection (the ended thread's would stay open with it).
+    assert all(plan.compiler.connection is None for plan in query._plans.values())
     assert query.rows(wanted=wanted) == [("A", 1), ("A1", 2)]
 
 
