@@ -3,6 +3,8 @@ same rule as the importers and the API's input serializers."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from django import forms
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -28,16 +30,33 @@ class CleanTextModelForm(forms.ModelForm):
         _guard(self.fields)
 
 
-# The HTML of blank forms whose fields depend on nothing but the language (no choices read
-# from the database, no initial values from the request or the date): rendering a form is
-# a few milliseconds of a page's CPU, spent again on every page that shows it.
-_BLANK_HTML: dict[tuple, SafeString] = {}
+# The HTML of unbound forms: rendering a form is a millisecond or two of a page's CPU, spent
+# again on every page that shows it, though an unbound form renders the same for the same
+# class, language, choices and initial values. Kept per process, the oldest dropped first.
+_FORM_HTML: OrderedDict[tuple, SafeString] = OrderedDict()
+FORM_HTML_KEPT = 1024
 
 
-def blank_form_html(form_class: type[forms.BaseForm], *, auto_id: str) -> SafeString:
-    """``str(form_class(auto_id=auto_id))``, rendered once per language."""
-    key = (form_class, auto_id, get_language())
-    html = _BLANK_HTML.get(key)
+def form_html(form: forms.BaseForm) -> SafeString:
+    """``str(form)``, from the HTML rendered for an equal unbound form before. A bound form
+    (its values, its errors), or one whose choices come from the database, renders afresh."""
+    if form.is_bound or any(isinstance(f, forms.ModelChoiceField) for f in form.fields.values()):
+        return form.render()
+    key = (
+        type(form),
+        form.auto_id,
+        form.prefix,
+        get_language(),
+        tuple(
+            (name, tuple((str(value), str(label)) for value, label in field.choices))
+            for name, field in form.fields.items()
+            if isinstance(field, forms.ChoiceField)
+        ),
+        tuple(sorted((name, str(value)) for name, value in form.initial.items())),
+    )
+    html = _FORM_HTML.get(key)
     if html is None:
-        html = _BLANK_HTML[key] = form_class(auto_id=auto_id).render()
+        html = _FORM_HTML[key] = form.render()
+        if len(_FORM_HTML) > FORM_HTML_KEPT:
+            _FORM_HTML.popitem(last=False)
     return html

@@ -229,6 +229,9 @@ class _ColumnPlan:
         # (``get_FOO_display``) instead of the stored value; None for other fields.
         self.displays: dict[type, dict | None] = {}
         self.url = _url_template(bound_column.link)
+        self.value_unused = (
+            self.args is not None and "value" not in self.args and not self.column.empty_values
+        )
 
     def render(self, row, value=None):
         bound = self.bound
@@ -260,6 +263,11 @@ class _ColumnPlan:
 
     def cell(self, row) -> Any:
         record = row.record
+        if self.value_unused:
+            # A render method that takes no value, on a column where no value counts as
+            # empty: the cell is the method's whatever the value (looking it up can cost,
+            # e.g. a related manager).
+            return self.render(row)
         if not isinstance(record, Model) or not self.last:
             return self._library_cell(row)
         owner = record

@@ -4,6 +4,7 @@ columns and the values their exports write."""
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import listing
 from documents.models import CertificateStatus
+from workflows import selectors
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 CODE = {"td": {"class": "text-nowrap"}}
@@ -40,8 +42,27 @@ class InitiativeTable(tables.Table):
         empty_text = _("No initiatives.")
         order_by = ("-registered_on",)
 
+    def paginate(self, *args, **kwargs):
+        """The page's rows come without their fields prefetched: the names of the whole
+        page's fields are read in one query (``_page_field_names``), where a prefetch built
+        a manager and a model instance per row and field. An export (every row, no page)
+        keeps the prefetch."""
+        super().paginate(*args, **kwargs)
+        rows = self.page.object_list  # django-tables2's BoundRows over the page's slice
+        if isinstance(rows.data, QuerySet):
+            rows.data = rows.data.prefetch_related(None)
+        self._field_names = None
+
+    def _page_field_names(self) -> dict[int, str]:
+        if getattr(self, "_field_names", None) is None:
+            ids = [record.pk for record in self.page.object_list.data]
+            self._field_names = selectors.initiative_field_names(initiative_ids=ids)
+        return self._field_names
+
     def render_fields(self, record):
-        return "; ".join(field.name for field in record.fields.all())
+        if "fields" in getattr(record, "_prefetched_objects_cache", {}):
+            return "; ".join(field.name for field in record.fields.all())
+        return self._page_field_names().get(record.pk, "")
 
     def value_fields(self, record):
         return self.render_fields(record)

@@ -24,7 +24,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.errors import DomainError
-from core.forms import blank_form_html
+from core.forms import form_html
 from core.models import (
     CycleStatus,
     Initiative,
@@ -121,7 +121,7 @@ def _initiative_page(
         action: (
             bound[1]
             if bound and bound[0] == action
-            else blank_form_html(ACTION_FORMS[action], auto_id=f"id_{action}_%s")
+            else form_html(ACTION_FORMS[action](auto_id=f"id_{action}_%s"))
         )
         for action in ACTIONS
         if action in allowed or (bound and bound[0] == action)
@@ -135,6 +135,10 @@ def _initiative_page(
     )
     # Its replicas (nhân rộng) the reader may see; the source shows through the initiative.
     replicas = selectors.initiatives_for_user(user=request.user).filter(replicated_from=initiative)
+    if attachment_form is None and services.may_attach(request.user, initiative):
+        attachment_form = f.AttachmentForm(
+            initiative=initiative, initial={"part": request.GET.get("part", "")}
+        )
     return render(
         request,
         "workflows/initiative_detail.html",
@@ -145,14 +149,7 @@ def _initiative_page(
             "attachments": initiative.attachments.select_related(
                 "uploaded_by", "annual_report__cycle", "monitoring_visit"
             ),
-            "attachment_form": attachment_form
-            or (
-                f.AttachmentForm(
-                    initiative=initiative, initial={"part": request.GET.get("part", "")}
-                )
-                if services.may_attach(request.user, initiative)
-                else None
-            ),
+            "attachment_form": None if attachment_form is None else form_html(attachment_form),
             "replicas": replicas.order_by("registered_on", "pk")[:REPLICAS_SHOWN],
             "replica_count": replicas.count(),
         },
