@@ -69,13 +69,12 @@ class _StandIns:
 
     def __init__(self, variant: int) -> None:
         self.top, self.text, self.epoch = _VARIANTS[variant]
-        self.leaves: dict[Any, tuple] = {}  # stand-in -> path of the leaf in the values
-        self.by_path: dict[tuple, Any] = {}
+        self.by_path: dict[tuple, Any] = {}  # path of a leaf in the values -> its stand-in
 
     def make(self, value: Any, path: tuple) -> Any:
         if value is None or isinstance(value, bool):
             return value
-        n = len(self.leaves)
+        n = len(self.by_path)
         if isinstance(value, int):
             stand_in: Any = self.top - n
         elif isinstance(value, str):
@@ -92,7 +91,6 @@ class _StandIns:
             )
         else:  # a tuple or a list
             return type(value)(self.make(item, (*path, i)) for i, item in enumerate(value))
-        self.leaves[stand_in] = path
         self.by_path[path] = stand_in
         return stand_in
 
@@ -197,7 +195,7 @@ class CompiledQuery:
             )
             inside = {
                 s: p
-                for s, p in a.leaves.items()
+                for p, s in a.by_path.items()
                 if isinstance(s, str) and isinstance(pa, str) and s in pa
             }
             if leaf is not None:

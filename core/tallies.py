@@ -216,29 +216,32 @@ def _moves_begin() -> None:
             )
 
 
+def _grouped_moves(rows, via: str, other: str, chunk: list[int], status: str) -> QuerySet:
+    """Of ``rows`` (initiatives, or their field links through ``via``), those of ``chunk``
+    not yet at ``status``, counted by owner unit, ``other`` (kind or field), year and status."""
+    return (
+        rows.filter(**{f"{via}pk__in": chunk})
+        .exclude(**{f"{via}status": status})
+        .order_by()
+        .values(
+            m_unit=F(f"{via}owner_unit_id"),
+            m_other=F(other),
+            m_year=ExtractYear(f"{via}registered_on"),
+            m_from=F(f"{via}status"),
+        )
+        .annotate(m_n=Count(f"{via}pk"))
+    )
+
+
 def _moves_record(initiative_ids: list[int], status: str) -> None:
     """Note the moves of these initiatives to ``status`` (before they are written)."""
     with connection.cursor() as cursor:
         for chunk in _id_chunks(initiative_ids):
-            moving = Initiative.objects.filter(pk__in=chunk).exclude(status=status).order_by()
-            links = (
-                Initiative.fields.through.objects.filter(initiative_id__in=chunk)
-                .exclude(initiative__status=status)
-                .order_by()
-            )
             queries = (
-                moving.values(
-                    m_unit=F("owner_unit_id"),
-                    m_other=F("kind"),
-                    m_year=ExtractYear("registered_on"),
-                    m_from=F("status"),
-                ).annotate(m_n=Count("id")),
-                links.values(
-                    m_unit=F("initiative__owner_unit_id"),
-                    m_other=F("field_id"),
-                    m_year=ExtractYear("initiative__registered_on"),
-                    m_from=F("initiative__status"),
-                ).annotate(m_n=Count("initiative_id")),
+                _grouped_moves(Initiative.objects, "", "kind", chunk, status),
+                _grouped_moves(
+                    Initiative.fields.through.objects, "initiative__", "field_id", chunk, status
+                ),
             )
             for (_model, _key, table, columns), query in zip(MOVES, queries, strict=True):
                 sql, params = query.query.sql_with_params()

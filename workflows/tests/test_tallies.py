@@ -128,6 +128,19 @@ def random_writes(world, rng: random.Random, steps: int) -> None:
             pass  # not allowed in its state: a refused write changes nothing
 
 
+def register_one(district) -> Initiative:
+    """One collective initiative of the district's commune, registered by its official."""
+    return services.initiative_register(
+        actor=district.official,
+        unit=district.commune,
+        title="Mô hình",
+        kind=InitiativeKind.COLLECTIVE,
+        fields=[Field.objects.get(code="economy")],
+        phase=Phase.objects.get(code="2021-2025"),
+        registered_on=dt.date(2024, 3, 1),
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_tallies_follow_random_writes_through_the_services(world, monkeypatch, seed):
     rng = random.Random(seed)
@@ -192,16 +205,7 @@ def test_tallies_follow_random_writes_through_the_services(world, monkeypatch, s
 
 
 def test_the_check_finds_a_tally_written_past_the_services(world):
-    d = world.district
-    services.initiative_register(
-        actor=d.official,
-        unit=d.commune,
-        title="Mô hình",
-        kind=InitiativeKind.COLLECTIVE,
-        fields=[Field.objects.get(code="economy")],
-        phase=Phase.objects.get(code="2021-2025"),
-        registered_on=dt.date(2024, 3, 1),
-    )
+    register_one(world.district)
     assert initiative_tallies_mismatches() == []
     Initiative.objects.update(status=InitiativeStatus.MONITORED)  # not through a service
 
@@ -285,16 +289,7 @@ def test_a_status_move_counts_where_the_initiative_was_when_it_moved(world):
     )
 
     d = world.district
-    initiative = services.initiative_register(
-        actor=d.official,
-        unit=d.commune,
-        title="Mô hình",
-        kind=InitiativeKind.COLLECTIVE,
-        fields=[Field.objects.get(code="economy")],
-        phase=Phase.objects.get(code="2021-2025"),
-        registered_on=dt.date(2024, 3, 1),
-    )
-    pk = initiative.pk
+    pk = register_one(d).pk
     with initiative_tallies_deferred():
         with initiative_tallies_set_status(initiative_ids=[pk], status=InitiativeStatus.MONITORED):
             Initiative.objects.filter(pk=pk).update(status=InitiativeStatus.MONITORED)
